@@ -1,0 +1,351 @@
+//! The one write path. An operation is checked, written to the tables and appended to the
+//! change log in one IMMEDIATE transaction, so a crash at any point leaves either all of
+//! it or none of it, and two writers on one file queue up instead of interleaving.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
+use serde::Serialize;
+use trellis_core::hlc::Hlc;
+use trellis_core::op::Operation;
+use trellis_core::organisation::{OrganisationFields, OrganisationPatch};
+use trellis_core::{FieldError, Invalid};
+use uuid::Uuid;
+
+use crate::migrations::LATEST;
+use crate::{Store, StoreError};
+
+/// Where a change sits: its identity (device, sequence) and its clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Applied {
+    pub change_id: Uuid,
+    pub device_id: Uuid,
+    pub device_seq: i64,
+    pub hlc: Hlc,
+}
+
+/// The clock reading that decides last-writer-wins: (hlc, device id).
+struct Stamp<'a> {
+    hlc: String,
+    device_id: &'a str,
+}
+
+fn wall_clock_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+impl Store {
+    /// Applies one local operation: the only way anything in the database changes.
+    pub fn apply(&mut self, op: &Operation) -> Result<Applied, StoreError> {
+        op.check()?;
+        let device_id = self.device_id.to_string();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| crate::open::classify(&self.path, e))?;
+        let last: String = tx.query_row("SELECT hlc FROM device", [], |r| r.get(0))?;
+        let last: Hlc = last
+            .parse()
+            .map_err(|e| StoreError::damaged("device clock", e))?;
+        let hlc = last.tick(wall_clock_ms());
+        let device_seq: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(device_seq), 0) + 1 FROM change_log WHERE device_id = ?1",
+            [&device_id],
+            |r| r.get(0),
+        )?;
+        let stamp = Stamp {
+            hlc: hlc.to_string(),
+            device_id: &device_id,
+        };
+        write_tables(&tx, op, &stamp)?;
+        let change_id = Uuid::now_v7();
+        tx.execute(
+            "INSERT INTO change_log (id, device_id, device_seq, hlc, schema_version, kind, payload)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                change_id.to_string(),
+                device_id,
+                device_seq,
+                stamp.hlc,
+                LATEST,
+                op.kind(),
+                op.payload().to_string()
+            ],
+        )?;
+        tx.execute("UPDATE device SET hlc = ?1", [&stamp.hlc])?;
+        tx.commit()?;
+        Ok(Applied {
+            change_id,
+            device_id: self.device_id,
+            device_seq,
+            hlc,
+        })
+    }
+}
+
+fn json(value: &impl Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}
+
+fn write_tables(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(), StoreError> {
+    match op {
+        Operation::OrganisationCreate { id, fields } => create_organisation(tx, *id, fields, stamp),
+        Operation::OrganisationUpdate { id, changes } => {
+            update_organisation(tx, *id, changes, stamp)
+        }
+        Operation::ContactLog { id, fields } => {
+            require_organisation(tx, fields.organisation_id, "organisation_id")?;
+            let inserted = tx.execute(
+                "INSERT OR IGNORE INTO contact (id, organisation_id, date, kind, by_whom, notes, follow_up)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    id.to_string(),
+                    fields.organisation_id.to_string(),
+                    fields.date.to_string(),
+                    fields.kind.code(),
+                    fields.by,
+                    fields.notes,
+                    fields.follow_up.map(|d| d.to_string()),
+                ],
+            )?;
+            if inserted == 0 {
+                return Err(Invalid::one(
+                    "id",
+                    format!("a contact with id {id} is already logged"),
+                )
+                .into());
+            }
+            Ok(())
+        }
+        Operation::SettingSet { key, value } => {
+            if wins(tx, "setting", key, "value", stamp)? {
+                tx.execute(
+                    "INSERT INTO setting (key, value) VALUES (?1, ?2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    params![key, value.to_string()],
+                )?;
+                set_clock(tx, "setting", key, "value", stamp)?;
+            }
+            Ok(())
+        }
+        Operation::MeetingCreate { id, fields } => {
+            let inserted = tx.execute(
+                "INSERT OR IGNORE INTO meeting (id, kind, title, date, venue) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    id.to_string(),
+                    json(&fields.kind).trim_matches('"'),
+                    fields.title,
+                    fields.date.to_string(),
+                    fields.venue
+                ],
+            )?;
+            if inserted == 0 {
+                return Err(
+                    Invalid::one("id", format!("a meeting with id {id} already exists")).into(),
+                );
+            }
+            Ok(())
+        }
+        Operation::IssueRaise { id, fields } => {
+            if let Some(meeting) = fields.meeting_id {
+                let found: Option<i64> = tx
+                    .query_row(
+                        "SELECT 1 FROM meeting WHERE id = ?1",
+                        [meeting.to_string()],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if found.is_none() {
+                    return Err(Invalid::one(
+                        "meeting_id",
+                        format!("no meeting with id {meeting}"),
+                    )
+                    .into());
+                }
+            }
+            let inserted = tx.execute(
+                "INSERT OR IGNORE INTO issue (id, title, description, meeting_id, communities, quotes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    id.to_string(),
+                    fields.title,
+                    fields.description,
+                    fields.meeting_id.map(|m| m.to_string()),
+                    json(&fields.communities),
+                    json(&fields.quotes)
+                ],
+            )?;
+            if inserted == 0 {
+                return Err(
+                    Invalid::one("id", format!("an issue with id {id} already exists")).into(),
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+fn require_organisation(tx: &Transaction, id: Uuid, field: &str) -> Result<(), StoreError> {
+    let found: Option<i64> = tx
+        .query_row(
+            "SELECT 1 FROM organisation WHERE id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(Invalid::one(field, format!("no organisation with id {id}")).into()),
+    }
+}
+
+/// Identifiers must be unique in the directory so that imports, votes and grants can
+/// name an organisation without ambiguity.
+fn require_unique_ref(tx: &Transaction, id: Uuid, org_ref: &str) -> Result<(), StoreError> {
+    let other: Option<String> = tx
+        .query_row(
+            "SELECT name FROM organisation WHERE org_ref = ?1 AND id <> ?2",
+            params![org_ref, id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match other {
+        Some(name) => Err(Invalid {
+            errors: vec![FieldError::new(
+                "org_ref",
+                format!("{org_ref} is already used by {name}; each organisation needs its own identifier"),
+            )],
+        }
+        .into()),
+        None => Ok(()),
+    }
+}
+
+const ORG_FIELDS: [&str; 7] = [
+    "name",
+    "org_ref",
+    "address",
+    "postcode",
+    "income_band",
+    "led_by",
+    "communities_served",
+];
+
+fn create_organisation(
+    tx: &Transaction,
+    id: Uuid,
+    f: &OrganisationFields,
+    stamp: &Stamp,
+) -> Result<(), StoreError> {
+    require_unique_ref(tx, id, &f.org_ref)?;
+    let inserted = tx.execute(
+        "INSERT OR IGNORE INTO organisation (id, name, org_ref, address, postcode, income_band, led_by, communities_served)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            id.to_string(),
+            f.name,
+            f.org_ref,
+            f.address,
+            f.postcode,
+            f.income_band.code(),
+            json(&f.led_by),
+            json(&f.communities_served)
+        ],
+    )?;
+    if inserted == 0 {
+        return Err(
+            Invalid::one("id", format!("an organisation with id {id} already exists")).into(),
+        );
+    }
+    for field in ORG_FIELDS {
+        set_clock(tx, "organisation", &id.to_string(), field, stamp)?;
+    }
+    Ok(())
+}
+
+fn update_organisation(
+    tx: &Transaction,
+    id: Uuid,
+    patch: &OrganisationPatch,
+    stamp: &Stamp,
+) -> Result<(), StoreError> {
+    let current = crate::organisations::fields(tx, id)?.ok_or_else(|| StoreError::NotFound {
+        what: "organisation",
+        id: id.to_string(),
+    })?;
+    let next = current.patched(patch);
+    next.check()?;
+    if patch.org_ref.is_some() {
+        require_unique_ref(tx, id, &next.org_ref)?;
+    }
+    let entity_id = id.to_string();
+    let columns: [(&str, Option<String>); 7] = [
+        ("name", patch.name.clone()),
+        ("org_ref", patch.org_ref.clone()),
+        ("address", patch.address.clone()),
+        ("postcode", patch.postcode.clone()),
+        (
+            "income_band",
+            patch.income_band.map(|b| b.code().to_string()),
+        ),
+        ("led_by", patch.led_by.as_ref().map(json)),
+        (
+            "communities_served",
+            patch.communities_served.as_ref().map(json),
+        ),
+    ];
+    for (column, value) in columns {
+        let Some(value) = value else { continue };
+        if wins(tx, "organisation", &entity_id, column, stamp)? {
+            // `column` comes from the fixed list above, never from input.
+            tx.execute(
+                &format!("UPDATE organisation SET {column} = ?1 WHERE id = ?2"),
+                params![value, entity_id],
+            )?;
+            set_clock(tx, "organisation", &entity_id, column, stamp)?;
+        }
+    }
+    Ok(())
+}
+
+/// Last writer wins per field, ordered by (hlc, device id): the same answer whatever
+/// order two devices' changes arrive in.
+fn wins(
+    tx: &Transaction,
+    entity: &str,
+    id: &str,
+    field: &str,
+    stamp: &Stamp,
+) -> Result<bool, StoreError> {
+    let current: Option<(String, String)> = tx
+        .query_row(
+            "SELECT hlc, device_id FROM field_clock WHERE entity = ?1 AND entity_id = ?2 AND field = ?3",
+            params![entity, id, field],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(match current {
+        None => true,
+        Some((hlc, device)) => {
+            (stamp.hlc.as_str(), stamp.device_id) > (hlc.as_str(), device.as_str())
+        }
+    })
+}
+
+fn set_clock(
+    tx: &Transaction,
+    entity: &str,
+    id: &str,
+    field: &str,
+    stamp: &Stamp,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO field_clock (entity, entity_id, field, hlc, device_id) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (entity, entity_id, field) DO UPDATE SET hlc = excluded.hlc, device_id = excluded.device_id",
+        params![entity, id, field, stamp.hlc, stamp.device_id],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! Demo data: a fictional programme in "Eastbrook" (assets/demo/programme.json), loaded
+//! through the one write path like any other change. Dates are relative to `today` so the
+//! relationship log always has recent, overdue and upcoming follow-ups to show.
+
+use chrono::{Days, NaiveDate};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use trellis_core::contact::ContactInput;
+use trellis_core::issue::IssueFields;
+use trellis_core::meeting::{MeetingFields, MeetingKind};
+use trellis_core::op::Operation;
+use trellis_core::organisation::OrganisationInput;
+use trellis_core::{dei, settings, Invalid};
+use uuid::Uuid;
+
+use crate::{Store, StoreError};
+
+const PROGRAMME: &str = include_str!("../../../assets/demo/programme.json");
+
+#[derive(Deserialize)]
+struct Programme {
+    programme_name: String,
+    small_org_threshold_gbp: u64,
+    organisations: Vec<OrganisationInput>,
+    meetings: Vec<DemoMeeting>,
+    issues: Vec<DemoIssue>,
+    contacts: Vec<DemoContact>,
+}
+
+#[derive(Deserialize)]
+struct DemoMeeting {
+    key: String,
+    kind: MeetingKind,
+    title: String,
+    date_days_ago: u64,
+    venue: String,
+}
+
+#[derive(Deserialize)]
+struct DemoIssue {
+    meeting: String,
+    title: String,
+    description: String,
+    communities: Vec<String>,
+    quotes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct DemoContact {
+    org_ref: String,
+    days_ago: u64,
+    kind: String,
+    by: String,
+    notes: String,
+    follow_up_in_days: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DemoSummary {
+    pub organisations: usize,
+    pub meetings: usize,
+    pub issues: usize,
+    pub contacts: usize,
+}
+
+fn days_before(today: NaiveDate, days: u64) -> NaiveDate {
+    today.checked_sub_days(Days::new(days)).unwrap_or(today)
+}
+
+impl Store {
+    /// Loads the demo programme into an empty database. Refuses a database that already
+    /// has organisations, so demo records never mix with real ones.
+    pub fn load_demo(&mut self, today: NaiveDate) -> Result<DemoSummary, StoreError> {
+        if !self.is_empty()? {
+            return Err(Invalid::one(
+                "demo",
+                "this database already has organisations; demo data only goes into an empty database",
+            )
+            .into());
+        }
+        let p: Programme = serde_json::from_str(PROGRAMME)
+            .map_err(|e| StoreError::damaged("built-in demo data", e))?;
+        self.set_setting(settings::PROGRAMME_NAME, &Value::from(p.programme_name))?;
+        self.set_setting(
+            settings::SMALL_ORG_THRESHOLD_GBP,
+            &Value::from(p.small_org_threshold_gbp),
+        )?;
+        let mut ids = std::collections::HashMap::new();
+        for org in &p.organisations {
+            let id = self.add_organisation(org)?;
+            ids.insert(org.org_ref.clone(), id);
+        }
+        let mut meetings = std::collections::HashMap::new();
+        for m in &p.meetings {
+            let id = Uuid::now_v7();
+            self.apply(&Operation::MeetingCreate {
+                id,
+                fields: MeetingFields {
+                    kind: m.kind,
+                    title: m.title.clone(),
+                    date: days_before(today, m.date_days_ago),
+                    venue: m.venue.clone(),
+                },
+            })?;
+            meetings.insert(m.key.clone(), id);
+        }
+        for i in &p.issues {
+            let communities =
+                dei::normalise_codes(&i.communities).map_err(|m| Invalid::one("communities", m))?;
+            self.apply(&Operation::IssueRaise {
+                id: Uuid::now_v7(),
+                fields: IssueFields {
+                    title: i.title.clone(),
+                    description: i.description.clone(),
+                    meeting_id: meetings.get(&i.meeting).copied(),
+                    communities,
+                    quotes: i.quotes.clone(),
+                },
+            })?;
+        }
+        // Oldest first, so each device sequence reads like the programme's history.
+        let mut contacts: Vec<&DemoContact> = p.contacts.iter().collect();
+        contacts.sort_by(|a, b| b.days_ago.cmp(&a.days_ago));
+        for c in contacts {
+            let organisation_id = ids.get(&c.org_ref).ok_or_else(|| {
+                StoreError::damaged(
+                    "built-in demo data",
+                    format!("contact names unknown organisation {}", c.org_ref),
+                )
+            })?;
+            let date = days_before(today, c.days_ago);
+            let follow_up = c
+                .follow_up_in_days
+                .and_then(|d| date.checked_add_days(Days::new(d)))
+                .map(|d| d.to_string())
+                .unwrap_or_default();
+            self.log_contact(
+                &ContactInput {
+                    organisation_id: organisation_id.to_string(),
+                    date: date.to_string(),
+                    kind: c.kind.clone(),
+                    by: c.by.clone(),
+                    notes: c.notes.clone(),
+                    follow_up,
+                },
+                today,
+            )?;
+        }
+        Ok(DemoSummary {
+            organisations: p.organisations.len(),
+            meetings: p.meetings.len(),
+            issues: p.issues.len(),
+            contacts: p.contacts.len(),
+        })
+    }
+}

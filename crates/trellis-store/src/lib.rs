@@ -1,0 +1,51 @@
+//! Trellis's local database: one SQLite file per user profile.
+//!
+//! Architecture invariant: every change goes through [`Store::apply`], which checks the
+//! operation, updates the tables and appends one change-log row in a single transaction.
+//! Reads never touch the change log. Nothing here knows about Tauri.
+
+mod apply;
+mod backup;
+mod demo;
+mod doctor;
+mod error;
+mod export;
+pub mod migrations;
+mod open;
+mod organisations;
+mod paths;
+mod settings;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+use uuid::Uuid;
+
+pub use apply::Applied;
+pub use demo::DemoSummary;
+pub use doctor::DoctorReport;
+pub use error::StoreError;
+pub use export::canonical_json;
+pub use organisations::{Contact, OrganisationDetail, OrganisationSummary};
+pub use paths::default_db_path;
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    device_id: Uuid,
+}
+
+impl Store {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// This database's device id: the series its own changes are numbered in.
+    pub fn device_id(&self) -> Uuid {
+        self.device_id
+    }
+
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        Ok(migrations::user_version(&self.conn)?)
+    }
+}
