@@ -120,7 +120,7 @@ impl Store {
         }
         // Oldest first, so each device sequence reads like the programme's history.
         let mut contacts: Vec<&DemoContact> = p.contacts.iter().collect();
-        contacts.sort_by(|a, b| b.days_ago.cmp(&a.days_ago));
+        contacts.sort_by_key(|c| std::cmp::Reverse(c.days_ago));
         for c in contacts {
             let organisation_id = ids.get(&c.org_ref).ok_or_else(|| {
                 StoreError::damaged(

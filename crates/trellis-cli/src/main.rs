@@ -1,0 +1,103 @@
+//! `trellis`: the command line over the same store as the desktop app.
+
+mod args;
+mod orgs;
+mod report;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use trellis_store::{Store, StoreError};
+
+use args::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            report::error(&err);
+            match err.downcast_ref::<StoreError>() {
+                Some(StoreError::Invalid(_)) => ExitCode::from(2),
+                _ => ExitCode::FAILURE,
+            }
+        }
+    }
+}
+
+fn db_path(cli: &Cli) -> anyhow::Result<PathBuf> {
+    match &cli.db {
+        Some(p) => Ok(p.clone()),
+        None => Ok(trellis_store::default_db_path()?),
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let path = db_path(&cli)?;
+    let today = cli.today();
+    match &cli.command {
+        Command::Doctor { json } => {
+            let store = Store::inspect(&path)?;
+            let report = store.doctor()?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                report::doctor(&report);
+            }
+            return Ok(if report.healthy() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            });
+        }
+        Command::Export { out } => {
+            let store = Store::inspect(&path)?;
+            let text = store.export_json()?;
+            match out {
+                Some(file) => write_new_file(file, &text)?,
+                None => print!("{text}"),
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Backup { dest } => {
+            let store = Store::open(&path)?;
+            store.backup_to(dest)?;
+            println!("backed up {} to {}", path.display(), dest.display());
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
+    let mut store = Store::open(&path)?;
+    match cli.command {
+        Command::Init => {
+            println!("database   {}", store.path().display());
+            println!("schema     {}", store.schema_version()?);
+            println!("device     {}", store.device_id());
+        }
+        Command::Demo => {
+            let s = store.load_demo(today)?;
+            println!(
+                "loaded demo programme: {} organisations, {} meetings, {} issues, {} contacts",
+                s.organisations, s.meetings, s.issues, s.contacts
+            );
+        }
+        Command::Org(cmd) => orgs::org(&mut store, cmd, today)?,
+        Command::Contact(cmd) => orgs::contact(&mut store, cmd, today)?,
+        Command::Doctor { .. } | Command::Export { .. } | Command::Backup { .. } => {}
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a file that must not exist yet, via a temporary file, so a crash never leaves
+/// half an export behind and nothing is overwritten.
+fn write_new_file(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    if path.exists() {
+        anyhow::bail!("{} already exists; choose a new file name", path.display());
+    }
+    let tmp = path.with_extension("partial");
+    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
+    Ok(())
+}
