@@ -1,0 +1,143 @@
+//! `cargo run --release -p trellis-bench -- NAME` prints one JSON line per figure.
+//! Names: write-path, cold-start, all.
+//!
+//! Targets live here, never as timed assertions in tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use chrono::NaiveDate;
+use trellis_core::contact::ContactInput;
+use trellis_core::organisation::OrganisationInput;
+use trellis_store::Store;
+
+fn figure(name: &str, value: f64, unit: &str) {
+    println!("{}", serde_json::json!({ "name": name, "value": (value * 100.0).round() / 100.0, "unit": unit }));
+}
+
+/// 10,000 operations through `Store::apply` on a real file: 5,000 organisations, then
+/// 5,000 contacts, each in its own durable transaction, as the app and CLI write them.
+fn write_path() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut store = Store::open(&dir.path().join("bench.sqlite3"))?;
+    let today = NaiveDate::from_ymd_opt(2026, 11, 26).context("date")?;
+    let n = 5_000;
+    let start = Instant::now();
+    let mut ids = Vec::with_capacity(n);
+    for i in 0..n {
+        ids.push(store.add_organisation(&OrganisationInput {
+            name: format!("Community group {i}"),
+            org_ref: format!("GB-CHC-{}", 1_000_000 + i),
+            postcode: "EB1 4QT".into(),
+            income_band: "10k-25k".into(),
+            led_by: vec!["DEI010120".into()],
+            ..Default::default()
+        })?);
+    }
+    let orgs_elapsed = start.elapsed();
+    let start_contacts = Instant::now();
+    for (i, id) in ids.iter().enumerate() {
+        store.log_contact(
+            &ContactInput {
+                organisation_id: id.to_string(),
+                date: "2026-11-01".into(),
+                kind: "visit".into(),
+                by: "Bench".into(),
+                notes: format!("Visit {i}"),
+                follow_up: String::new(),
+            },
+            today,
+        )?;
+    }
+    let contacts_elapsed = start_contacts.elapsed();
+    let total = orgs_elapsed + contacts_elapsed;
+    figure("write_path.ops_per_second", (2 * n) as f64 / total.as_secs_f64(), "ops/s");
+    figure("write_path.organisation_create_mean", orgs_elapsed.as_secs_f64() * 1e6 / n as f64, "us");
+    figure("write_path.contact_log_mean", contacts_elapsed.as_secs_f64() * 1e6 / n as f64, "us");
+    let start = Instant::now();
+    let list = store.organisations("", today)?;
+    figure("read.organisation_list_5000", start.elapsed().as_secs_f64() * 1e3, "ms");
+    if list.len() != n {
+        bail!("expected {n} organisations, found {}", list.len());
+    }
+    let start = Instant::now();
+    let export = store.export_json()?;
+    figure("export.10000_rows", start.elapsed().as_secs_f64() * 1e3, "ms");
+    figure("export.bytes", export.len() as f64, "bytes");
+    Ok(())
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Process start to the UI's first paint, reported by the app itself when
+/// TRELLIS_EXIT_AFTER_FIRST_PAINT is set. Needs a display (runs its own Xvfb when free).
+fn cold_start() -> anyhow::Result<()> {
+    let root = workspace_root();
+    let app = ["release", "debug"]
+        .iter()
+        .map(|p| root.join("target").join(p).join("trellis-app"))
+        .find(|p| p.exists())
+        .context("build the app first: cargo build --workspace --release")?;
+    let profile = if app.to_string_lossy().contains("/release/") { "release" } else { "debug" };
+    let display = ":97";
+    let mut xvfb = Command::new("Xvfb")
+        .args([display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("Xvfb is needed for the cold-start figure (scripts/setup.sh installs it)")?;
+    std::thread::sleep(Duration::from_millis(500));
+    let result = (|| -> anyhow::Result<Vec<f64>> {
+        let dir = tempfile::tempdir()?;
+        let db = dir.path().join("cold.sqlite3");
+        Store::open(&db)?.load_demo(NaiveDate::from_ymd_opt(2026, 11, 26).context("date")?)?;
+        let mut runs = Vec::new();
+        for _ in 0..5 {
+            let wall = Instant::now();
+            let out = Command::new(&app)
+                .env("DISPLAY", display)
+                .env("TRELLIS_DB", &db)
+                .env("TRELLIS_EXIT_AFTER_FIRST_PAINT", "1")
+                .output()?;
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let reported = stdout
+                .lines()
+                .find_map(|l| l.strip_prefix("first-paint-ms="))
+                .and_then(|v| v.trim().parse::<f64>().ok());
+            match reported {
+                Some(ms) => runs.push(ms),
+                None => bail!(
+                    "the app did not report first paint (exit {:?}, {:?} elapsed): {}",
+                    out.status.code(),
+                    wall.elapsed(),
+                    String::from_utf8_lossy(&out.stderr)
+                ),
+            }
+        }
+        Ok(runs)
+    })();
+    let _ = xvfb.kill();
+    let _ = xvfb.wait();
+    let mut runs = result?;
+    runs.sort_by(f64::total_cmp);
+    figure(&format!("app.cold_start_to_first_paint.{profile}.median"), runs[runs.len() / 2], "ms");
+    figure(&format!("app.cold_start_to_first_paint.{profile}.min"), runs[0], "ms");
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    let name = std::env::args().nth(1).unwrap_or_else(|| "all".into());
+    match name.as_str() {
+        "write-path" => write_path(),
+        "cold-start" => cold_start(),
+        "all" => {
+            write_path()?;
+            cold_start()
+        }
+        other => bail!("unknown benchmark {other:?}; choose write-path, cold-start or all"),
+    }
+}

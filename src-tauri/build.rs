@@ -1,0 +1,26 @@
+// Every command the UI may call is declared here so tauri-build generates one
+// `allow-<command>` permission per command; capabilities/main.json grants exactly these.
+// A command missing from this list cannot be called at all.
+const COMMANDS: &[&str] = &[
+    "app_status",
+    "reference_lists",
+    "load_demo",
+    "list_organisations",
+    "get_organisation",
+    "validate_organisation",
+    "add_organisation",
+    "update_organisation",
+    "suggest_org_ref",
+    "log_contact",
+    "not_contacted",
+    "first_paint",
+];
+
+fn main() {
+    let attributes = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(error) = tauri_build::try_build(attributes) {
+        eprintln!("tauri-build failed: {error:#}");
+        std::process::exit(1);
+    }
+}

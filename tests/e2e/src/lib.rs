@@ -1,0 +1,322 @@
+//! Harness for driving the real Trellis desktop app: a private Xvfb display, a
+//! tauri-driver per database, and WebDriver sessions on the built `trellis-app` binary.
+//!
+//! Every WebDriver call goes through [`within`], because a WebDriver request that never
+//! answers (tauri-driver 2.1's screenshot does this) must fail the test, not hang CI.
+//! Every child process is owned by a [`ChildGuard`] and killed, with its process group,
+//! when the guard drops, including when a test panics.
+
+use std::future::Future;
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// Longest any single WebDriver request may take. Starting a session launches the app,
+/// so it gets longer.
+pub const CALL: Duration = Duration::from_secs(20);
+pub const SESSION_START: Duration = Duration::from_secs(60);
+
+const HOW_TO_FIX: &str =
+    "run `scripts/test.sh`, which installs what the end-to-end tests need and builds the app first";
+
+/// Awaits `fut`, failing with `what` if it takes longer than `limit`.
+pub async fn within<T, E>(
+    what: &str,
+    limit: Duration,
+    fut: impl Future<Output = std::result::Result<T, E>>,
+) -> Result<T>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    match tokio::time::timeout(limit, fut).await {
+        Ok(result) => result.with_context(|| format!("WebDriver: {what}")),
+        Err(_) => bail!("WebDriver: {what} took longer than {limit:?}"),
+    }
+}
+
+/// The workspace root, found from this crate's manifest directory (tests/e2e).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `<target>/debug/trellis-app`, honouring CARGO_TARGET_DIR as cargo does.
+pub fn app_binary() -> Result<PathBuf> {
+    let root = workspace_root();
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => {
+            let dir = PathBuf::from(dir);
+            if dir.is_absolute() {
+                dir
+            } else {
+                root.join(dir)
+            }
+        }
+        _ => root.join("target"),
+    };
+    let binary = target.join("debug").join("trellis-app");
+    if !binary.is_file() {
+        bail!(
+            "the app is not built: {} is missing; {HOW_TO_FIX}",
+            binary.display()
+        );
+    }
+    binary
+        .canonicalize()
+        .with_context(|| format!("resolving {}", binary.display()))
+}
+
+/// Finds a program on PATH (and in ~/.cargo/bin, where `cargo install` puts tauri-driver).
+pub fn require_program(name: &str) -> Result<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
+    if let Some(home) = std::env::var_os("HOME") {
+        dirs.push(PathBuf::from(home).join(".cargo/bin"));
+    }
+    dirs.into_iter()
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .ok_or_else(|| anyhow!("`{name}` is not installed; {HOW_TO_FIX}"))
+}
+
+/// A child process killed (with every process in its group) when dropped.
+pub struct ChildGuard {
+    name: &'static str,
+    child: Child,
+}
+
+impl ChildGuard {
+    /// Starts `command` in a new process group so that its own children (WebKitWebDriver
+    /// and the app under tauri-driver) can be ended together.
+    pub fn spawn(name: &'static str, mut command: Command) -> Result<ChildGuard> {
+        command.process_group(0).stdin(Stdio::null());
+        let child = command
+            .spawn()
+            .with_context(|| format!("starting {name}"))?;
+        Ok(ChildGuard { name, child })
+    }
+
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Fails if the process has already exited (for example Xvfb finding its display taken).
+    pub fn check_running(&mut self) -> Result<()> {
+        match self.child.try_wait()? {
+            Some(status) => bail!("{} exited early: {status}", self.name),
+            None => Ok(()),
+        }
+    }
+
+    fn signal_group(&self, signal: &str) {
+        // The group id is the child's pid because it was spawned with process_group(0).
+        let _ = Command::new("kill")
+            .args([signal, "--", &format!("-{}", self.child.id())])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            self.signal_group("-KILL");
+            return;
+        }
+        self.signal_group("-TERM");
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // Anything left in the group (an app WebKitWebDriver did not close) goes too.
+        self.signal_group("-KILL");
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A private X display for the app, so tests never touch a real desktop.
+pub struct Display {
+    pub name: String,
+    _xvfb: ChildGuard,
+}
+
+impl Display {
+    pub fn start() -> Result<Display> {
+        let xvfb = require_program("Xvfb")?;
+        // Pick a number nobody uses; if another process takes it first, Xvfb exits and we
+        // try the next one.
+        for n in 90..190u32 {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                || Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            {
+                continue;
+            }
+            let mut command = Command::new(&xvfb);
+            command
+                .args([
+                    &format!(":{n}"),
+                    "-screen",
+                    "0",
+                    "1280x800x24",
+                    "-nolisten",
+                    "tcp",
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            let mut guard = ChildGuard::spawn("Xvfb", command)?;
+            let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                if guard.check_running().is_err() {
+                    break;
+                }
+                if socket.exists() {
+                    return Ok(Display {
+                        name: format!(":{n}"),
+                        _xvfb: guard,
+                    });
+                }
+                if Instant::now() > deadline {
+                    bail!("Xvfb :{n} did not start within 10 s");
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        bail!("no free X display number between :90 and :189")
+    }
+
+    /// Saves the whole screen as a PNG, with ImageMagick's `import`, because a WebDriver
+    /// screenshot through tauri-driver 2.1 never answers.
+    pub fn screenshot(&self, path: &Path) -> Result<()> {
+        let import = require_program("import")?;
+        let status = Command::new(import)
+            .args(["-window", "root"])
+            .arg(path)
+            .env("DISPLAY", &self.name)
+            .status()
+            .context("running import")?;
+        if !status.success() {
+            bail!("import failed: {status}");
+        }
+        Ok(())
+    }
+}
+
+fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// One tauri-driver whose app sessions all use the database at `db`.
+pub struct Driver {
+    url: String,
+    app: PathBuf,
+    _process: ChildGuard,
+}
+
+impl Driver {
+    /// The app reads `TRELLIS_DB` from its environment, which it inherits from
+    /// tauri-driver through WebKitWebDriver; tauri:options has no way to pass it.
+    pub fn start(display: &Display, db: &Path) -> Result<Driver> {
+        let tauri_driver = require_program("tauri-driver")?;
+        require_program("WebKitWebDriver")?;
+        let app = app_binary()?;
+        let port = free_port()?;
+        let native_port = free_port()?;
+        let mut command = Command::new(tauri_driver);
+        command
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("DISPLAY", &display.name)
+            .env_remove("WAYLAND_DISPLAY")
+            .env("TRELLIS_DB", db)
+            .env_remove("TRELLIS_EXIT_AFTER_FIRST_PAINT")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        let mut process = ChildGuard::spawn("tauri-driver", command)?;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            process.check_running()?;
+            if Instant::now() > deadline {
+                bail!("tauri-driver did not listen on port {port} within 15 s");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(Driver {
+            url: format!("http://127.0.0.1:{port}"),
+            app,
+            _process: process,
+        })
+    }
+
+    /// Launches the app and returns a session on its main window.
+    pub async fn session(&self) -> Result<Client> {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": self.app }),
+        );
+        within(
+            "starting a session (launching the app)",
+            SESSION_START,
+            ClientBuilder::native()
+                .capabilities(caps)
+                .connect(&self.url),
+        )
+        .await
+    }
+}
+
+/// Waits until an element matching `css` exists and returns it.
+pub async fn wait_for(client: &Client, css: &str) -> Result<fantoccini::elements::Element> {
+    within(
+        &format!("waiting for {css}"),
+        CALL,
+        client
+            .wait()
+            .at_most(CALL - Duration::from_secs(1))
+            .every(Duration::from_millis(50))
+            .for_element(Locator::Css(css)),
+    )
+    .await
+}
+
+/// Polls `css`'s visible text until `check` accepts it, returning the last text seen.
+pub async fn wait_for_text(
+    client: &Client,
+    css: &str,
+    what: &str,
+    check: impl Fn(&str) -> bool,
+) -> Result<String> {
+    let deadline = Instant::now() + CALL;
+    let mut last = String::new();
+    loop {
+        if let Ok(Ok(el)) = tokio::time::timeout(CALL, client.find(Locator::Css(css))).await {
+            if let Ok(Ok(text)) = tokio::time::timeout(CALL, el.text()).await {
+                if check(&text) {
+                    return Ok(text);
+                }
+                last = text;
+            }
+        }
+        if Instant::now() > deadline {
+            bail!("{css} never showed {what}; last text: {last:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

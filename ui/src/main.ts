@@ -1,0 +1,106 @@
+import "./styles.css";
+import { api, asCommandError } from "./api";
+import { alertError, byId, h } from "./dom";
+import { session, type Session } from "./state";
+import { firstRun } from "./views/first-run";
+import { notContacted } from "./views/not-contacted";
+import { organisationDetail } from "./views/organisation-detail";
+import { organisationForm } from "./views/organisation-form";
+import { organisations } from "./views/organisations";
+
+type Route =
+  | { name: "organisations" }
+  | { name: "new" }
+  | { name: "detail"; id: string }
+  | { name: "edit"; id: string }
+  | { name: "not-contacted" };
+
+function parse(hash: string): Route {
+  if (hash === "#main") return { name: "organisations" };
+  const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean);
+  if (parts[0] === "not-contacted") return { name: "not-contacted" };
+  if (parts[0] === "organisations" && parts[1] === "new") return { name: "new" };
+  if (parts[0] === "organisations" && parts[1] && parts[2] === "edit") return { name: "edit", id: parts[1] };
+  if (parts[0] === "organisations" && parts[1]) return { name: "detail", id: parts[1] };
+  return { name: "organisations" };
+}
+
+function markCurrentNav(route: Route): void {
+  const current: Record<string, string> = {
+    organisations: "nav-organisations",
+    detail: "nav-organisations",
+    edit: "nav-organisations",
+    "not-contacted": "nav-not-contacted",
+    new: "nav-add-organisation",
+  };
+  for (const a of document.querySelectorAll("nav a")) a.removeAttribute("aria-current");
+  document.getElementById(current[route.name] ?? "")?.setAttribute("aria-current", "page");
+}
+
+let firstRender = true;
+
+async function render(s: Session): Promise<void> {
+  const main = byId("main");
+  const route = parse(location.hash);
+  markCurrentNav(route);
+  byId("alert").textContent = "";
+  if (s.status.empty && !s.declinedDemo && route.name !== "new") {
+    firstRun(main, s, () => {
+      location.hash = "#/organisations";
+      void render(s);
+    });
+  } else {
+    switch (route.name) {
+      case "organisations":
+        organisations(main);
+        break;
+      case "not-contacted":
+        notContacted(main);
+        break;
+      case "new":
+        await organisationForm(main, s, null);
+        break;
+      case "edit":
+        await organisationForm(main, s, route.id);
+        break;
+      case "detail":
+        await organisationDetail(main, s, route.id);
+        break;
+    }
+  }
+  // Moving focus to the new heading tells screen-reader users the screen changed; the
+  // first screen keeps the natural start so the skip link is the first stop.
+  if (!firstRender) main.querySelector<HTMLElement>("h1")?.focus();
+  if (firstRender) {
+    firstRender = false;
+    // After the browser has painted the first screen, not merely built it.
+    requestAnimationFrame(() => requestAnimationFrame(() => void api.firstPaint().catch(() => undefined)));
+  }
+}
+
+async function start(): Promise<void> {
+  let s: Session;
+  try {
+    s = await session();
+  } catch (e) {
+    // Without a database the navigation leads nowhere, so only the explanation is shown.
+    document.querySelector("nav")?.setAttribute("hidden", "");
+    byId("main").replaceChildren(
+      h("h1", { tabindex: "-1" }, "Trellis could not open its data"),
+      h("p", { "data-testid": "startup-error" }, asCommandError(e).message),
+    );
+    return;
+  }
+  byId("programme-name").textContent = s.status.programme_name;
+  // The skip link must not change the route: it only moves focus to the content.
+  byId("skip-link").addEventListener("click", (ev) => {
+    ev.preventDefault();
+    byId("main").focus();
+  });
+  window.addEventListener("hashchange", () => {
+    void render(s).catch((e) => alertError(asCommandError(e).message));
+  });
+  await render(s);
+}
+
+void start();

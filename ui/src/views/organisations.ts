@@ -1,0 +1,67 @@
+import { api, asCommandError } from "../api";
+import { alertError, h } from "../dom";
+import { organisationTable } from "./organisation-table";
+
+let lastQuery = "";
+
+export function organisations(main: HTMLElement): void {
+  const search = h("input", {
+    type: "search",
+    id: "org-search",
+    "aria-describedby": "org-search-hint",
+    autocomplete: "off",
+    spellcheck: "false",
+    value: lastQuery,
+  });
+  const results = h("div", { id: "org-results", "aria-live": "polite", "aria-busy": "false" });
+  const count = h("p", { id: "org-count", class: "count" });
+  main.replaceChildren(
+    h(
+      "section",
+      { "aria-labelledby": "organisations-title" },
+      h("div", { class: "title-row" },
+        h("h1", { id: "organisations-title", tabindex: "-1" }, "Organisations"),
+        h("a", { href: "#/organisations/new", id: "add-org", class: "button primary" }, "Add organisation"),
+      ),
+      h("div", { class: "search" },
+        h("label", { for: "org-search" }, "Search organisations"),
+        h("p", { id: "org-search-hint", class: "hint" }, "By name, identifier or postcode. The list updates as you type."),
+        search,
+      ),
+      count,
+      results,
+    ),
+  );
+
+  // Responses can arrive out of order while someone types; only the newest is shown.
+  let seq = 0;
+  let timer: number | undefined;
+  const refresh = async (): Promise<void> => {
+    const mine = ++seq;
+    const query = search.value;
+    lastQuery = query;
+    results.setAttribute("aria-busy", "true");
+    try {
+      const rows = await api.listOrganisations(query);
+      if (mine !== seq) return;
+      count.textContent = rows.length === 1 ? "1 organisation" : `${rows.length} organisations`;
+      results.replaceChildren(
+        organisationTable(
+          "org-table",
+          query.trim() ? `Organisations matching “${query.trim()}”` : "All organisations",
+          rows,
+          query.trim() ? "No organisation matches that search." : "No organisations yet.",
+        ),
+      );
+    } catch (e) {
+      if (mine === seq) alertError(`Could not list organisations: ${asCommandError(e).message}`);
+    } finally {
+      if (mine === seq) results.setAttribute("aria-busy", "false");
+    }
+  };
+  search.addEventListener("input", () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(() => void refresh(), 120);
+  });
+  void refresh();
+}

@@ -1,0 +1,15 @@
+import { defineConfig } from "vite";
+
+// The app is served from its own custom protocol under a strict CSP (script-src 'self',
+// style-src 'self'), so the build must not emit inline scripts or styles.
+export default defineConfig({
+  clearScreen: false,
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    target: "es2022",
+    modulePreload: { polyfill: false },
+    assetsInlineLimit: 0,
+    sourcemap: false,
+  },
+});
