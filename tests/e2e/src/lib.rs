@@ -195,12 +195,15 @@ impl Display {
         bail!("no free X display number between :90 and :189")
     }
 
-    /// Saves the whole screen as a PNG, with ImageMagick's `import`, because a WebDriver
-    /// screenshot through tauri-driver 2.1 never answers.
-    pub fn screenshot(&self, path: &Path) -> Result<()> {
+    /// Saves the part of the screen inside `rect` (x, y, width, height) as a PNG, with
+    /// ImageMagick's `import`, because a WebDriver screenshot through tauri-driver 2.1
+    /// never answers.
+    pub fn screenshot(&self, path: &Path, rect: (u64, u64, u64, u64)) -> Result<()> {
         let import = require_program("import")?;
+        let (x, y, w, h) = rect;
+        let crop = format!("{w}x{h}+{x}+{y}");
         let status = Command::new(import)
-            .args(["-window", "root"])
+            .args(["-window", "root", "-crop", &crop, "+repage"])
             .arg(path)
             .env("DISPLAY", &self.name)
             .status()

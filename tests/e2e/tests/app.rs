@@ -194,6 +194,34 @@ async fn refuse_an_invalid_identifier(client: &Client) -> Result<()> {
     Ok(())
 }
 
+/// The window may call Trellis's own commands and nothing else: the capability grants no
+/// core or plugin permissions, so even a harmless core command is refused.
+async fn only_own_commands_are_allowed(client: &Client) -> Result<()> {
+    let script = r#"
+        const done = arguments[arguments.length - 1];
+        const call = (cmd, args) => window.__TAURI_INTERNALS__.invoke(cmd, args || {})
+            .then(() => "allowed", (e) => "refused: " + String(e));
+        Promise.all([call("suggest_org_ref", { name: "Hope Kitchen" }), call("plugin:app|version")])
+            .then(done);
+    "#;
+    let answer = within(
+        "calling commands from the page",
+        CALL,
+        client.execute_async(script, vec![]),
+    )
+    .await?;
+    let answers: Vec<String> = serde_json::from_value(answer)?;
+    ensure!(
+        answers.first().map(String::as_str) == Some("allowed"),
+        "own command refused: {answers:?}"
+    );
+    ensure!(
+        answers.get(1).is_some_and(|a| a.starts_with("refused")),
+        "a core command not granted by the capability was allowed: {answers:?}"
+    );
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn walking_skeleton() -> Result<()> {
     let display = Display::start()?;
@@ -212,6 +240,9 @@ async fn walking_skeleton() -> Result<()> {
         find_what_was_saved(&client)
             .await
             .context("session 2: find what session 1 saved")?;
+        only_own_commands_are_allowed(&client)
+            .await
+            .context("session 2: only the app's own commands are allowed")?;
         refuse_an_invalid_identifier(&client)
             .await
             .context("session 2: refuse an invalid identifier")
@@ -234,8 +265,9 @@ async fn main_window_screenshot() -> Result<()> {
         wait_for_text(&client, "#status", "the confirmation", |t| !t.is_empty()).await?;
         // Let the last frame reach the screen before capturing it.
         tokio::time::sleep(Duration::from_millis(300)).await;
+        let rect = within("reading the window's place", CALL, client.get_window_rect()).await?;
         let path = workspace_root().join("docs/screenshots/main-window.png");
-        display.screenshot(&path)?;
+        display.screenshot(&path, rect)?;
         ensure!(
             std::fs::metadata(&path)?.len() > 10_000,
             "the screenshot looks empty"

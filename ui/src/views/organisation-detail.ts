@@ -31,11 +31,11 @@ function contactsTable(s: Session, d: OrganisationDetail): HTMLElement {
       h(
         "tr",
         { "data-testid": "contact-row", "data-contact-id": c.id },
-        h("th", { scope: "row" }, c.date),
+        h("th", { scope: "row", class: "date" }, c.date),
         h("td", {}, kindLabel(s, c.kind)),
         h("td", {}, c.by),
         h("td", { class: "notes" }, c.notes || "—"),
-        h("td", {}, c.follow_up ?? "None"),
+        h("td", { class: "date" }, c.follow_up ?? "None"),
       ),
     );
   }

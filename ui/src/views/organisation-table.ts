@@ -27,7 +27,7 @@ export function organisationTable(
         h("td", { class: "mono" }, org.org_ref),
         h("td", {}, org.postcode || "—"),
         h("td", {}, smallText(org.small)),
-        h("td", {}, org.last_contact ?? "Never"),
+        h("td", { class: "date" }, org.last_contact ?? "Never"),
         h("td", {}, follow),
       ),
     );
