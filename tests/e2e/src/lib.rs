@@ -230,7 +230,11 @@ pub struct Driver {
 impl Driver {
     /// The app reads `TRELLIS_DB` from its environment, which it inherits from
     /// tauri-driver through WebKitWebDriver; tauri:options has no way to pass it.
-    pub fn start(display: &Display, db: &Path) -> Result<Driver> {
+    ///
+    /// `home` gets the app's XDG data, cache and config folders, so each driver's app has
+    /// its own WebKit storage (two apps sharing one crash or hang under load) and a test
+    /// never touches the real user's Trellis folders.
+    pub fn start(display: &Display, db: &Path, home: &Path) -> Result<Driver> {
         let tauri_driver = require_program("tauri-driver")?;
         require_program("WebKitWebDriver")?;
         let app = app_binary()?;
@@ -247,6 +251,9 @@ impl Driver {
             .env("DISPLAY", &display.name)
             .env_remove("WAYLAND_DISPLAY")
             .env("TRELLIS_DB", db)
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CACHE_HOME", home.join("cache"))
+            .env("XDG_CONFIG_HOME", home.join("config"))
             .env_remove("TRELLIS_EXIT_AFTER_FIRST_PAINT")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
