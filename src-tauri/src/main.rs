@@ -5,6 +5,8 @@
 
 mod commands;
 mod error;
+#[cfg(test)]
+mod ui_contract;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

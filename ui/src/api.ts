@@ -1,5 +1,6 @@
 // The shell's commands and the shapes they exchange. Field names match the Rust types'
-// serde names (snake_case); keep the two in step when either changes.
+// serde names (snake_case). src-tauri/src/ui_contract.rs fails the build when an interface
+// here and the JSON the shell sends disagree.
 import { invoke } from "@tauri-apps/api/core";
 
 export type IsoDate = string; // YYYY-MM-DD
