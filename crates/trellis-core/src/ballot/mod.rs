@@ -27,6 +27,8 @@
 pub mod counts;
 pub mod irv;
 pub mod lot;
+#[cfg(test)]
+mod properties;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
