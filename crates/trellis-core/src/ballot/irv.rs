@@ -73,7 +73,7 @@ pub struct IrvResult {
 
 /// How the count ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "kebab-case")]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum IrvOutcome {
     /// An option had a majority of continuing ballots in `round`.
     Elected { winner: OptionId, round: u32 },
@@ -198,6 +198,8 @@ pub(crate) fn count_indexed<'a>(
     let mut lots = 0u32;
     let mut outcome = IrvOutcome::NoBallots;
 
+    // At most one round per option: each round without a winner eliminates one option, and a
+    // lone continuing option holds every continuing ballot, so the loop always ends by `break`.
     for round_no in 1..=(n.max(1) as u32) {
         let counts: Vec<u64> = piles.iter().map(|p| p.len() as u64).collect();
         let continuing_ballots: u64 = (0..n).filter(|&o| continuing[o]).map(|o| counts[o]).sum();
@@ -745,7 +747,7 @@ mod tests {
         assert_eq!(r.seed, 7);
         assert!(!r.lot_drawn);
         let json = serde_json::to_value(&r).unwrap();
-        assert_eq!(json["outcome"]["outcome"], "no-ballots");
+        assert_eq!(json["outcome"]["kind"], "no-ballots");
         assert_eq!(json["winner"], serde_json::Value::Null);
     }
 
