@@ -14,7 +14,10 @@ use trellis_core::organisation::OrganisationInput;
 use trellis_store::Store;
 
 fn figure(name: &str, value: f64, unit: &str) {
-    println!("{}", serde_json::json!({ "name": name, "value": (value * 100.0).round() / 100.0, "unit": unit }));
+    println!(
+        "{}",
+        serde_json::json!({ "name": name, "value": (value * 100.0).round() / 100.0, "unit": unit })
+    );
 }
 
 /// 10,000 operations through `Store::apply` on a real file: 5,000 organisations, then
@@ -53,18 +56,38 @@ fn write_path() -> anyhow::Result<()> {
     }
     let contacts_elapsed = start_contacts.elapsed();
     let total = orgs_elapsed + contacts_elapsed;
-    figure("write_path.ops_per_second", (2 * n) as f64 / total.as_secs_f64(), "ops/s");
-    figure("write_path.organisation_create_mean", orgs_elapsed.as_secs_f64() * 1e6 / n as f64, "us");
-    figure("write_path.contact_log_mean", contacts_elapsed.as_secs_f64() * 1e6 / n as f64, "us");
+    figure(
+        "write_path.ops_per_second",
+        (2 * n) as f64 / total.as_secs_f64(),
+        "ops/s",
+    );
+    figure(
+        "write_path.organisation_create_mean",
+        orgs_elapsed.as_secs_f64() * 1e6 / n as f64,
+        "us",
+    );
+    figure(
+        "write_path.contact_log_mean",
+        contacts_elapsed.as_secs_f64() * 1e6 / n as f64,
+        "us",
+    );
     let start = Instant::now();
     let list = store.organisations("", today)?;
-    figure("read.organisation_list_5000", start.elapsed().as_secs_f64() * 1e3, "ms");
+    figure(
+        "read.organisation_list_5000",
+        start.elapsed().as_secs_f64() * 1e3,
+        "ms",
+    );
     if list.len() != n {
         bail!("expected {n} organisations, found {}", list.len());
     }
     let start = Instant::now();
     let export = store.export_json()?;
-    figure("export.10000_rows", start.elapsed().as_secs_f64() * 1e3, "ms");
+    figure(
+        "export.10000_rows",
+        start.elapsed().as_secs_f64() * 1e3,
+        "ms",
+    );
     figure("export.bytes", export.len() as f64, "bytes");
     Ok(())
 }
@@ -82,7 +105,11 @@ fn cold_start() -> anyhow::Result<()> {
         .map(|p| root.join("target").join(p).join("trellis-app"))
         .find(|p| p.exists())
         .context("build the app first: cargo build --workspace --release")?;
-    let profile = if app.to_string_lossy().contains("/release/") { "release" } else { "debug" };
+    let profile = if app.to_string_lossy().contains("/release/") {
+        "release"
+    } else {
+        "debug"
+    };
     let display = ":97";
     let mut xvfb = Command::new("Xvfb")
         .args([display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
@@ -124,8 +151,16 @@ fn cold_start() -> anyhow::Result<()> {
     let _ = xvfb.wait();
     let mut runs = result?;
     runs.sort_by(f64::total_cmp);
-    figure(&format!("app.cold_start_to_first_paint.{profile}.median"), runs[runs.len() / 2], "ms");
-    figure(&format!("app.cold_start_to_first_paint.{profile}.min"), runs[0], "ms");
+    figure(
+        &format!("app.cold_start_to_first_paint.{profile}.median"),
+        runs[runs.len() / 2],
+        "ms",
+    );
+    figure(
+        &format!("app.cold_start_to_first_paint.{profile}.min"),
+        runs[0],
+        "ms",
+    );
     Ok(())
 }
 
