@@ -29,6 +29,7 @@ pub mod irv;
 pub mod lot;
 #[cfg(test)]
 mod properties;
+pub mod record;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
