@@ -1,5 +1,5 @@
 //! `cargo run --release -p trellis-bench -- NAME` prints one JSON line per figure.
-//! Names: write-path, cold-start, all.
+//! Names: write-path, cold-start, irv-80k, all.
 //!
 //! Targets live here, never as timed assertions in tests.
 
@@ -164,15 +164,72 @@ fn cold_start() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// IRV count of 80,000 ballots over 35 options (a city mayoral election's size), timed on
+/// `Ballot::tally` alone. Rankings are random but seeded (SplitMix64), so every run counts the
+/// same election: each voter ranks 1 to 10 options, skewed towards the first options on the
+/// ballot so the count runs many rounds. Median of 5 runs.
+fn irv_80k() -> anyhow::Result<()> {
+    use trellis_core::ballot::lot::SplitMix64;
+    use trellis_core::ballot::{Ballot, Method, OptionId, Tally, Vote};
+
+    let (voters, n) = (80_000usize, 35usize);
+    let options: Vec<OptionId> = (1..=n)
+        .map(|i| OptionId::new(format!("option-{i}")))
+        .collect();
+    let mut rng = SplitMix64::new(0x1_2026);
+    let votes: Vec<Vote> = (0..voters)
+        .map(|_| {
+            let len = 1 + rng.pick(10);
+            let mut ranking = Vec::with_capacity(len);
+            while ranking.len() < len {
+                let o = rng.pick(n).min(rng.pick(n));
+                let id = Some(options[o].clone());
+                if !ranking.contains(&id) {
+                    ranking.push(id);
+                }
+            }
+            Vote::Ranking { ranking }
+        })
+        .collect();
+    let ballot = Ballot {
+        method: Method::RankedIrv,
+        options,
+    };
+    let mut runs = Vec::new();
+    let mut rounds = 0;
+    for _ in 0..5 {
+        let start = Instant::now();
+        let tally = ballot.tally(&votes, 7)?;
+        runs.push(start.elapsed().as_secs_f64() * 1e3);
+        if let Tally::RankedIrv(r) = tally {
+            rounds = r.rounds.len();
+        }
+    }
+    if rounds < 2 {
+        bail!("the benchmark election should need several rounds, took {rounds}");
+    }
+    runs.sort_by(f64::total_cmp);
+    figure(
+        "irv.tally_80000_ballots_35_options",
+        runs[runs.len() / 2],
+        "ms",
+    );
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let name = std::env::args().nth(1).unwrap_or_else(|| "all".into());
     match name.as_str() {
         "write-path" => write_path(),
         "cold-start" => cold_start(),
+        "irv-80k" => irv_80k(),
         "all" => {
             write_path()?;
+            irv_80k()?;
             cold_start()
         }
-        other => bail!("unknown benchmark {other:?}; choose write-path, cold-start or all"),
+        other => {
+            bail!("unknown benchmark {other:?}; choose write-path, cold-start, irv-80k or all")
+        }
     }
 }
