@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::ballot::record::{BallotFields, BallotStatus, VoteFields};
 use crate::contact::ContactFields;
-use crate::invalid::Invalid;
-use crate::issue::IssueFields;
-use crate::meeting::MeetingFields;
+use crate::invalid::{FieldError, Invalid};
+use crate::issue::{EvidenceFields, IssueFields};
+use crate::meeting::{AttendanceFields, MeetingFields, NoteFields};
 use crate::organisation::{OrganisationFields, OrganisationPatch};
 use crate::settings;
 
@@ -35,6 +36,48 @@ pub enum Operation {
     MeetingCreate { id: Uuid, fields: MeetingFields },
     #[serde(rename = "issue.raise")]
     IssueRaise { id: Uuid, fields: IssueFields },
+    #[serde(rename = "meeting.attend")]
+    MeetingAttend { id: Uuid, fields: AttendanceFields },
+    #[serde(rename = "meeting.note")]
+    MeetingNote { id: Uuid, fields: NoteFields },
+    #[serde(rename = "issue.evidence")]
+    IssueEvidence { id: Uuid, fields: EvidenceFields },
+    /// `from` is folded into `into`; both meetings stay listed as sources.
+    #[serde(rename = "issue.merge")]
+    IssueMerge { from: Uuid, into: Uuid },
+    #[serde(rename = "ballot.create")]
+    BallotCreate { id: Uuid, fields: BallotFields },
+    #[serde(rename = "ballot.status")]
+    BallotStatusSet {
+        ballot_id: Uuid,
+        status: BallotStatus,
+    },
+    /// Whether the projector shows results yet.
+    #[serde(rename = "ballot.reveal")]
+    BallotReveal { ballot_id: Uuid, revealed: bool },
+    #[serde(rename = "ballot.tokens")]
+    BallotTokens {
+        ballot_id: Uuid,
+        tokens: Vec<String>,
+    },
+    #[serde(rename = "vote.cast")]
+    VoteCast { id: Uuid, fields: VoteFields },
+    #[serde(rename = "vote.void")]
+    VoteVoid {
+        id: Uuid,
+        vote_id: Uuid,
+        reason: String,
+        by: String,
+    },
+    #[serde(rename = "vote.resolve")]
+    VoteResolve {
+        id: Uuid,
+        ballot_id: Uuid,
+        voter_key: String,
+        keep: Uuid,
+        reason: String,
+        by: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,13 +88,24 @@ pub enum OpDecodeError {
     BadPayload { kind: String, reason: String },
 }
 
-pub const KINDS: [&str; 6] = [
+pub const KINDS: [&str; 17] = [
     "organisation.create",
     "organisation.update",
     "contact.log",
     "setting.set",
     "meeting.create",
     "issue.raise",
+    "meeting.attend",
+    "meeting.note",
+    "issue.evidence",
+    "issue.merge",
+    "ballot.create",
+    "ballot.status",
+    "ballot.reveal",
+    "ballot.tokens",
+    "vote.cast",
+    "vote.void",
+    "vote.resolve",
 ];
 
 impl Operation {
@@ -63,6 +117,17 @@ impl Operation {
             Operation::SettingSet { .. } => KINDS[3],
             Operation::MeetingCreate { .. } => KINDS[4],
             Operation::IssueRaise { .. } => KINDS[5],
+            Operation::MeetingAttend { .. } => KINDS[6],
+            Operation::MeetingNote { .. } => KINDS[7],
+            Operation::IssueEvidence { .. } => KINDS[8],
+            Operation::IssueMerge { .. } => KINDS[9],
+            Operation::BallotCreate { .. } => KINDS[10],
+            Operation::BallotStatusSet { .. } => KINDS[11],
+            Operation::BallotReveal { .. } => KINDS[12],
+            Operation::BallotTokens { .. } => KINDS[13],
+            Operation::VoteCast { .. } => KINDS[14],
+            Operation::VoteVoid { .. } => KINDS[15],
+            Operation::VoteResolve { .. } => KINDS[16],
         }
     }
 
@@ -110,8 +175,68 @@ impl Operation {
             }
             Operation::MeetingCreate { fields, .. } => fields.check(),
             Operation::IssueRaise { fields, .. } => fields.check(),
+            Operation::MeetingAttend { fields, .. } => fields.check(),
+            Operation::MeetingNote { fields, .. } => fields.check(),
+            Operation::IssueEvidence { fields, .. } => fields.check(),
+            Operation::IssueMerge { from, into } => {
+                if from == into {
+                    Err(Invalid::one(
+                        "into",
+                        "an issue cannot be merged into itself",
+                    ))
+                } else {
+                    Ok(())
+                }
+            }
+            Operation::BallotCreate { fields, .. } => fields.check(),
+            Operation::BallotStatusSet { .. } | Operation::BallotReveal { .. } => Ok(()),
+            Operation::BallotTokens { tokens, .. } => {
+                if tokens.is_empty() || tokens.iter().any(|t| !valid_token(t)) {
+                    Err(Invalid::one(
+                        "tokens",
+                        "tokens are 4 to 32 upper-case letters and digits",
+                    ))
+                } else {
+                    Ok(())
+                }
+            }
+            Operation::VoteCast { fields, .. } => {
+                let mut errors = Vec::new();
+                if fields.voter.reference.trim().is_empty() {
+                    errors.push(FieldError::new("voter", "choose who is voting"));
+                }
+                if fields.recorded_by.trim() != fields.recorded_by
+                    || fields.recorded_by.chars().count() > 200
+                {
+                    errors.push(FieldError::new(
+                        "recorded_by",
+                        "at most 200 trimmed characters",
+                    ));
+                }
+                Invalid::check(errors)
+            }
+            Operation::VoteVoid { reason, by, .. } | Operation::VoteResolve { reason, by, .. } => {
+                let mut errors = Vec::new();
+                if reason.trim().is_empty()
+                    || reason.trim() != reason
+                    || reason.chars().count() > 1000
+                {
+                    errors.push(FieldError::new("reason", "say why (1 to 1,000 characters)"));
+                }
+                if by.trim().is_empty() || by.trim() != by || by.chars().count() > 200 {
+                    errors.push(FieldError::new("by", "say who is making this correction"));
+                }
+                Invalid::check(errors)
+            }
         }
     }
+}
+
+/// Anonymous voting tokens: short codes printed on slips, easy to read aloud and type.
+pub fn valid_token(t: &str) -> bool {
+    (4..=32).contains(&t.len())
+        && t.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
 #[cfg(test)]

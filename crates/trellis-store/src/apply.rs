@@ -25,9 +25,9 @@ pub struct Applied {
 }
 
 /// The clock reading that decides last-writer-wins: (hlc, device id).
-struct Stamp<'a> {
-    hlc: String,
-    device_id: &'a str,
+pub(crate) struct Stamp<'a> {
+    pub(crate) hlc: String,
+    pub(crate) device_id: &'a str,
 }
 
 fn wall_clock_ms() -> u64 {
@@ -86,7 +86,7 @@ impl Store {
     }
 }
 
-fn json(value: &impl Serialize) -> String {
+pub(crate) fn json(value: &impl Serialize) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
@@ -131,64 +131,27 @@ fn write_tables(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(), S
             }
             Ok(())
         }
-        Operation::MeetingCreate { id, fields } => {
-            let inserted = tx.execute(
-                "INSERT OR IGNORE INTO meeting (id, kind, title, date, venue) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    id.to_string(),
-                    json(&fields.kind).trim_matches('"'),
-                    fields.title,
-                    fields.date.to_string(),
-                    fields.venue
-                ],
-            )?;
-            if inserted == 0 {
-                return Err(
-                    Invalid::one("id", format!("a meeting with id {id} already exists")).into(),
-                );
-            }
-            Ok(())
-        }
-        Operation::IssueRaise { id, fields } => {
-            if let Some(meeting) = fields.meeting_id {
-                let found: Option<i64> = tx
-                    .query_row(
-                        "SELECT 1 FROM meeting WHERE id = ?1",
-                        [meeting.to_string()],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                if found.is_none() {
-                    return Err(Invalid::one(
-                        "meeting_id",
-                        format!("no meeting with id {meeting}"),
-                    )
-                    .into());
-                }
-            }
-            let inserted = tx.execute(
-                "INSERT OR IGNORE INTO issue (id, title, description, meeting_id, communities, quotes)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    id.to_string(),
-                    fields.title,
-                    fields.description,
-                    fields.meeting_id.map(|m| m.to_string()),
-                    json(&fields.communities),
-                    json(&fields.quotes)
-                ],
-            )?;
-            if inserted == 0 {
-                return Err(
-                    Invalid::one("id", format!("an issue with id {id} already exists")).into(),
-                );
-            }
-            Ok(())
-        }
+        Operation::MeetingCreate { .. }
+        | Operation::MeetingAttend { .. }
+        | Operation::MeetingNote { .. }
+        | Operation::IssueRaise { .. }
+        | Operation::IssueEvidence { .. }
+        | Operation::IssueMerge { .. } => crate::write_meetings::write(tx, op),
+        Operation::BallotCreate { .. }
+        | Operation::BallotStatusSet { .. }
+        | Operation::BallotReveal { .. }
+        | Operation::BallotTokens { .. }
+        | Operation::VoteCast { .. }
+        | Operation::VoteVoid { .. }
+        | Operation::VoteResolve { .. } => crate::write_votes::write(tx, op, stamp),
     }
 }
 
-fn require_organisation(tx: &Transaction, id: Uuid, field: &str) -> Result<(), StoreError> {
+pub(crate) fn require_organisation(
+    tx: &Transaction,
+    id: Uuid,
+    field: &str,
+) -> Result<(), StoreError> {
     let found: Option<i64> = tx
         .query_row(
             "SELECT 1 FROM organisation WHERE id = ?1",
@@ -313,7 +276,7 @@ fn update_organisation(
 
 /// Last writer wins per field, ordered by (hlc, device id): the same answer whatever
 /// order two devices' changes arrive in.
-fn wins(
+pub(crate) fn wins(
     tx: &Transaction,
     entity: &str,
     id: &str,
@@ -335,7 +298,7 @@ fn wins(
     })
 }
 
-fn set_clock(
+pub(crate) fn set_clock(
     tx: &Transaction,
     entity: &str,
     id: &str,

@@ -100,6 +100,8 @@ impl Store {
                     title: m.title.clone(),
                     date: days_before(today, m.date_days_ago),
                     venue: m.venue.clone(),
+                    time: chrono::NaiveTime::from_hms_opt(18, 0, 0),
+                    facilitators: vec!["Amara Okafor (CVS)".into(), "Kwame Mensah (CVS)".into()],
                 },
             })?;
             meetings.insert(m.key.clone(), id);

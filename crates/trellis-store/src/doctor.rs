@@ -25,12 +25,20 @@ impl DoctorReport {
     }
 }
 
-const TABLES: [&str; 8] = [
+const TABLES: [&str; 16] = [
     "organisation",
     "contact",
     "setting",
     "meeting",
+    "attendance",
+    "meeting_note",
     "issue",
+    "issue_evidence",
+    "ballot",
+    "ballot_token",
+    "vote",
+    "vote_void",
+    "vote_resolution",
     "change_log",
     "field_clock",
     "device",

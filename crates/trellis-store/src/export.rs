@@ -101,8 +101,16 @@ impl Store {
             "settings": settings,
             "organisations": table(c, "SELECT id, name, org_ref, address, postcode, income_band, led_by, communities_served FROM organisation ORDER BY id", &["led_by", "communities_served"])?,
             "contacts": table(c, "SELECT id, organisation_id, date, kind, by_whom AS by, notes, follow_up FROM contact ORDER BY id", &[])?,
-            "meetings": table(c, "SELECT id, kind, title, date, venue FROM meeting ORDER BY id", &[])?,
-            "issues": table(c, "SELECT id, title, description, meeting_id, communities, quotes FROM issue ORDER BY id", &["communities", "quotes"])?,
+            "meetings": table(c, "SELECT id, kind, title, date, time, venue, facilitators FROM meeting ORDER BY id", &["facilitators"])?,
+            "attendance": table(c, "SELECT id, meeting_id, organisation_id, name, walk_in FROM attendance ORDER BY id", &[])?,
+            "meeting_notes": table(c, "SELECT id, meeting_id, text, issue_ids FROM meeting_note ORDER BY id", &["issue_ids"])?,
+            "issues": table(c, "SELECT id, title, description, meeting_id, communities, quotes, merged_into FROM issue ORDER BY id", &["communities", "quotes"])?,
+            "issue_evidence": table(c, "SELECT id, issue_id, kind, text, url FROM issue_evidence ORDER BY id", &[])?,
+            "ballots": table(c, "SELECT id, question, options, method, eligibility, meeting_id, opens_at, closes_at, seed, status, revealed FROM ballot ORDER BY id", &["options", "method"])?,
+            "ballot_tokens": table(c, "SELECT ballot_id, token FROM ballot_token ORDER BY ballot_id, token", &[])?,
+            "votes": table(c, "SELECT id, ballot_id, voter_kind, voter_ref, vote, channel, recorded_by, device_id, hlc FROM vote ORDER BY id", &["vote"])?,
+            "vote_voids": table(c, "SELECT id, vote_id, reason, by_whom AS by, device_id, hlc FROM vote_void ORDER BY id", &[])?,
+            "vote_resolutions": table(c, "SELECT id, ballot_id, voter_key, keep, reason, by_whom AS by, device_id, hlc FROM vote_resolution ORDER BY id", &[])?,
         }))
     }
 

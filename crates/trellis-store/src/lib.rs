@@ -15,6 +15,9 @@ mod open;
 mod organisations;
 mod paths;
 mod settings;
+mod voting;
+mod write_meetings;
+mod write_votes;
 
 use std::path::{Path, PathBuf};
 
@@ -28,6 +31,10 @@ pub use error::StoreError;
 pub use export::canonical_json;
 pub use organisations::{Contact, OrganisationDetail, OrganisationSummary};
 pub use paths::default_db_path;
+pub use voting::{
+    Attendee, BallotResult, BallotSummary, BallotView, ConflictView, Evidence, IssueSource,
+    IssueSummary, MeetingSummary, VoidInfo, VoteRecord, VoteState,
+};
 
 pub struct Store {
     conn: Connection,

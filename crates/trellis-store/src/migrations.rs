@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[(u32, &str)] = &[
         2,
         include_str!("../migrations/0002_contacts_settings_meetings_issues.sql"),
     ),
+    (3, include_str!("../migrations/0003_voting.sql")),
 ];
 
 /// The schema version this build writes.
