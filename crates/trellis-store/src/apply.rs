@@ -37,52 +37,85 @@ fn wall_clock_ms() -> u64 {
         .unwrap_or(0)
 }
 
+/// A batch failed: which operation (0-based) and why. Nothing in the batch was written.
+#[derive(Debug)]
+pub struct BatchError {
+    pub index: usize,
+    pub error: StoreError,
+}
+
 impl Store {
     /// Applies one local operation: the only way anything in the database changes.
     pub fn apply(&mut self, op: &Operation) -> Result<Applied, StoreError> {
-        op.check()?;
+        self.apply_all(std::slice::from_ref(op))
+            .map_err(|e| e.error)
+            .map(|mut applied| applied.remove(0))
+    }
+
+    /// Applies several operations all or nothing, in one transaction: an import either
+    /// lands whole or leaves the database as it was. Each still gets its own change-log
+    /// row, in order.
+    pub fn apply_all(&mut self, ops: &[Operation]) -> Result<Vec<Applied>, BatchError> {
+        let at = |index: usize| move |error: StoreError| BatchError { index, error };
+        for (i, op) in ops.iter().enumerate() {
+            op.check().map_err(|e| at(i)(e.into()))?;
+        }
         let device_id = self.device_id.to_string();
+        let path = self.path.clone();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| crate::open::classify(&self.path, e))?;
-        let last: String = tx.query_row("SELECT hlc FROM device", [], |r| r.get(0))?;
-        let last: Hlc = last
+            .map_err(|e| at(0)(crate::open::classify(&path, e)))?;
+        let last: String = tx
+            .query_row("SELECT hlc FROM device", [], |r| r.get(0))
+            .map_err(|e| at(0)(e.into()))?;
+        let mut hlc: Hlc = last
             .parse()
-            .map_err(|e| StoreError::damaged("device clock", e))?;
-        let hlc = last.tick(wall_clock_ms());
-        let device_seq: i64 = tx.query_row(
-            "SELECT COALESCE(MAX(device_seq), 0) + 1 FROM change_log WHERE device_id = ?1",
-            [&device_id],
-            |r| r.get(0),
-        )?;
-        let stamp = Stamp {
-            hlc: hlc.to_string(),
-            device_id: &device_id,
-        };
-        write_tables(&tx, op, &stamp)?;
-        let change_id = Uuid::now_v7();
-        tx.execute(
-            "INSERT INTO change_log (id, device_id, device_seq, hlc, schema_version, kind, payload)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                change_id.to_string(),
-                device_id,
+            .map_err(|e| at(0)(StoreError::damaged("device clock", e)))?;
+        let mut device_seq: i64 = tx
+            .query_row(
+                "SELECT COALESCE(MAX(device_seq), 0) FROM change_log WHERE device_id = ?1",
+                [&device_id],
+                |r| r.get(0),
+            )
+            .map_err(|e| at(0)(e.into()))?;
+        let mut applied = Vec::with_capacity(ops.len());
+        for (i, op) in ops.iter().enumerate() {
+            hlc = hlc.tick(wall_clock_ms());
+            device_seq += 1;
+            let stamp = Stamp {
+                hlc: hlc.to_string(),
+                device_id: &device_id,
+            };
+            write_tables(&tx, op, &stamp).map_err(at(i))?;
+            let change_id = Uuid::now_v7();
+            tx.execute(
+                "INSERT INTO change_log (id, device_id, device_seq, hlc, schema_version, kind, payload)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    change_id.to_string(),
+                    device_id,
+                    device_seq,
+                    stamp.hlc,
+                    LATEST,
+                    op.kind(),
+                    op.payload().to_string()
+                ],
+            )
+            .map_err(|e| at(i)(e.into()))?;
+            applied.push(Applied {
+                change_id,
+                device_id: self.device_id,
                 device_seq,
-                stamp.hlc,
-                LATEST,
-                op.kind(),
-                op.payload().to_string()
-            ],
-        )?;
-        tx.execute("UPDATE device SET hlc = ?1", [&stamp.hlc])?;
-        tx.commit()?;
-        Ok(Applied {
-            change_id,
-            device_id: self.device_id,
-            device_seq,
-            hlc,
-        })
+                hlc,
+            });
+        }
+        let last_index = ops.len().saturating_sub(1);
+        tx.execute("UPDATE device SET hlc = ?1", [hlc.to_string()])
+            .map_err(|e| at(last_index)(e.into()))?;
+        tx.commit()
+            .map_err(|e| at(last_index)(crate::open::classify(&path, e)))?;
+        Ok(applied)
     }
 }
 

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 use uuid::Uuid;
 
-pub use apply::Applied;
+pub use apply::{Applied, BatchError};
 pub use demo::DemoSummary;
 pub use doctor::DoctorReport;
 pub use error::StoreError;
