@@ -895,3 +895,69 @@ impl Store {
         Ok(Voter { kind, reference })
     }
 }
+
+impl Store {
+    /// Imports paper ballots from CSV, all or nothing: every bad row is reported by its
+    /// line number and, if there is any, no vote is recorded.
+    pub fn import_votes(
+        &mut self,
+        ballot_id: Uuid,
+        text: &str,
+        recorded_by: &str,
+    ) -> Result<usize, StoreError> {
+        use trellis_core::ballot::import;
+        use trellis_core::FieldError;
+        let view = self.ballot(ballot_id)?;
+        let rows = import::parse(&view.fields, text).map_err(|e| Invalid {
+            errors: e
+                .rows
+                .iter()
+                .map(|r| {
+                    FieldError::new(
+                        &if r.line == 0 {
+                            "file".to_string()
+                        } else {
+                            format!("line {}", r.line)
+                        },
+                        r.message.clone(),
+                    )
+                })
+                .collect(),
+        })?;
+        let mut errors = Vec::new();
+        let mut ops = Vec::with_capacity(rows.len());
+        for row in &rows {
+            match self.resolve_voter(ballot_id, &row.voter) {
+                Ok(voter) => ops.push(Operation::VoteCast {
+                    id: Uuid::now_v7(),
+                    fields: VoteFields {
+                        ballot_id,
+                        voter,
+                        vote: row.vote.clone(),
+                        channel: Channel::Import,
+                        recorded_by: recorded_by.trim().to_string(),
+                    },
+                }),
+                Err(e) => errors.push(FieldError::new(&format!("line {}", row.line), describe(&e))),
+            }
+        }
+        Invalid::check(errors)?;
+        self.apply_all(&ops).map_err(|e| {
+            let line = rows.get(e.index).map(|r| r.line).unwrap_or(0);
+            StoreError::from(Invalid::one(&format!("line {line}"), describe(&e.error)))
+        })?;
+        Ok(ops.len())
+    }
+}
+
+fn describe(e: &StoreError) -> String {
+    match e {
+        StoreError::Invalid(i) => i
+            .errors
+            .iter()
+            .map(|f| f.message.clone())
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}

@@ -429,3 +429,49 @@ fn voting_data_is_in_the_export_and_doctor_counts_it() {
     assert!(report.healthy(), "{:?}", report.faults);
     assert_eq!((report.counts["vote"], report.counts["vote_void"]), (1, 1));
 }
+
+#[test]
+fn paper_ballots_import_all_or_nothing_with_line_numbers() {
+    let dir = TempDir::new().unwrap();
+    let mut s = store(&dir);
+    add_org(&mut s, "Alpha", 1);
+    add_org(&mut s, "Beta", 2);
+    add_org(&mut s, "Gamma", 3);
+    let id = s
+        .create_ballot(ballot(
+            Method::RankedIrv,
+            Eligibility::PerOrganisation,
+            None,
+        ))
+        .unwrap();
+    s.set_ballot_status(id, BallotStatus::Open).unwrap();
+    let bad = "voter,choice_1,choice_2\nAlpha,1,2\nNobody,2,3\nGB-CHC-1100003,Housing,\n";
+    let err = s.import_votes(id, bad, "Amara").unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("line 4") && text.contains("Housing"),
+        "{text}"
+    );
+    assert_eq!(s.ballot_result(id).unwrap().turnout, 0, "nothing imported");
+    let unknown_voter = "voter,choice_1\nAlpha,1\nNobody,2\n";
+    let text = s
+        .import_votes(id, unknown_voter, "Amara")
+        .unwrap_err()
+        .to_string();
+    assert!(text.contains("line 3") && text.contains("Nobody"), "{text}");
+    assert_eq!(s.ballot_result(id).unwrap().turnout, 0);
+    let good = "voter,choice_1,choice_2\nAlpha,1,2\nBeta,Maternal health,\nGB-CHC-1100003,3,1\n";
+    assert_eq!(s.import_votes(id, good, "Amara").unwrap(), 3);
+    // Importing the same file again would make second votes: refused whole, by line.
+    let text = s.import_votes(id, good, "Amara").unwrap_err().to_string();
+    assert!(
+        text.contains("line 2") && text.contains("already voted"),
+        "{text}"
+    );
+    assert_eq!(s.ballot_result(id).unwrap().turnout, 3);
+    assert!(s
+        .ballot_votes(id)
+        .unwrap()
+        .iter()
+        .all(|v| v.channel == Channel::Import));
+}
