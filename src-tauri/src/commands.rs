@@ -193,12 +193,13 @@ pub async fn not_contacted(
 
 /// Called by the UI once its first screen is painted. Under
 /// TRELLIS_EXIT_AFTER_FIRST_PAINT=1 it reports the time since launch and exits, which is
-/// what the cold-start benchmark measures.
+/// what the cold-start benchmark measures; the exit code is 1 if the database could not be
+/// opened, so a script can tell the error screen from a working start.
 #[tauri::command]
 pub fn first_paint(app: AppHandle, state: State<'_, AppState>) {
     if state.exit_after_first_paint {
         println!("first-paint-ms={}", state.started.elapsed().as_millis());
-        app.exit(0);
+        app.exit(if state.db.is_ok() { 0 } else { 1 });
     }
 }
 

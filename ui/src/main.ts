@@ -73,9 +73,13 @@ async function render(s: Session): Promise<void> {
   if (!firstRender) main.querySelector<HTMLElement>("h1")?.focus();
   if (firstRender) {
     firstRender = false;
-    // After the browser has painted the first screen, not merely built it.
-    requestAnimationFrame(() => requestAnimationFrame(() => void api.firstPaint().catch(() => undefined)));
+    reportFirstPaint();
   }
+}
+
+/** Tells the shell once the first screen is on glass (not merely built); see first_paint. */
+function reportFirstPaint(): void {
+  requestAnimationFrame(() => requestAnimationFrame(() => void api.firstPaint().catch(() => undefined)));
 }
 
 async function start(): Promise<void> {
@@ -89,6 +93,7 @@ async function start(): Promise<void> {
       h("h1", { tabindex: "-1" }, "Trellis could not open its data"),
       h("p", { "data-testid": "startup-error" }, asCommandError(e).message),
     );
+    reportFirstPaint();
     return;
   }
   byId("programme-name").textContent = s.status.programme_name;

@@ -151,48 +151,52 @@ pub struct Display {
 }
 
 impl Display {
+    /// Starts Xvfb with `-displayfd 1`: the server picks a free display number itself
+    /// (atomically, with its own lock files) and writes it to stdout once it accepts
+    /// connections. Guessing a number instead races when tests start displays at once,
+    /// and two tests sharing one server lose it when the first one ends.
     pub fn start() -> Result<Display> {
         let xvfb = require_program("Xvfb")?;
-        // Pick a number nobody uses; if another process takes it first, Xvfb exits and we
-        // try the next one.
-        for n in 90..190u32 {
-            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-                || Path::new(&format!("/tmp/.X{n}-lock")).exists()
-            {
-                continue;
-            }
-            let mut command = Command::new(&xvfb);
-            command
-                .args([
-                    &format!(":{n}"),
-                    "-screen",
-                    "0",
-                    "1280x800x24",
-                    "-nolisten",
-                    "tcp",
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null());
-            let mut guard = ChildGuard::spawn("Xvfb", command)?;
-            let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
-            let deadline = Instant::now() + Duration::from_secs(10);
-            loop {
-                if guard.check_running().is_err() {
-                    break;
-                }
-                if socket.exists() {
-                    return Ok(Display {
-                        name: format!(":{n}"),
-                        _xvfb: guard,
-                    });
-                }
-                if Instant::now() > deadline {
-                    bail!("Xvfb :{n} did not start within 10 s");
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        }
-        bail!("no free X display number between :90 and :189")
+        let mut command = Command::new(xvfb);
+        command
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut guard = ChildGuard::spawn("Xvfb", command)?;
+        let stdout = guard
+            .child
+            .stdout
+            .take()
+            .ok_or_else(|| anyhow!("Xvfb's stdout was not captured"))?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let result =
+                std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
+            let _ = tx.send(result.map(|_| line));
+        });
+        let line = match rx.recv_timeout(Duration::from_secs(15)) {
+            Ok(Ok(line)) => line,
+            Ok(Err(e)) => return Err(e).context("reading Xvfb's display number"),
+            Err(_) => bail!("Xvfb did not report a display number within 15 s"),
+        };
+        let number: u32 = line
+            .trim()
+            .parse()
+            .with_context(|| format!("Xvfb reported {line:?} instead of a display number"))?;
+        guard.check_running()?;
+        Ok(Display {
+            name: format!(":{number}"),
+            _xvfb: guard,
+        })
     }
 
     /// Saves the part of the screen inside `rect` (x, y, width, height) as a PNG, with
@@ -329,4 +333,63 @@ pub async fn wait_for_text(
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// How one run of the app ended, for tests that launch it without WebDriver.
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the built app with `display` (or none), `env` and private XDG folders under
+/// `home`, and waits up to `limit` for it to exit. Output goes through files, not pipes,
+/// so a chatty WebKit cannot block the app on a full pipe.
+pub fn run_app(
+    display: Option<&Display>,
+    home: &Path,
+    env: &[(&str, &std::ffi::OsStr)],
+    limit: Duration,
+) -> Result<Run> {
+    let app = app_binary()?;
+    let out_path = home.join("stdout.txt");
+    let err_path = home.join("stderr.txt");
+    let mut command = Command::new(app);
+    command
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("TRELLIS_DB")
+        .env_remove("TRELLIS_EXIT_AFTER_FIRST_PAINT")
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .stdout(std::fs::File::create(&out_path)?)
+        .stderr(std::fs::File::create(&err_path)?);
+    if let Some(display) = display {
+        command.env("DISPLAY", &display.name);
+    }
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut guard = ChildGuard::spawn("trellis-app", command)?;
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = guard.child.try_wait()? {
+            break status;
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "trellis-app did not exit within {limit:?}; stderr: {}",
+                std::fs::read_to_string(&err_path).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    drop(guard);
+    Ok(Run {
+        code: status.code(),
+        stdout: std::fs::read_to_string(&out_path)?,
+        stderr: std::fs::read_to_string(&err_path)?,
+    })
 }
