@@ -32,6 +32,9 @@ pub enum AuditStatus {
     Voided,
     /// One of two or more live votes by one voter, not yet resolved; not counted.
     Conflict,
+    /// One of a conflict's votes that a facilitator did not keep when resolving it; never
+    /// counts (the kept vote does).
+    Superseded,
 }
 
 impl AuditStatus {
@@ -40,6 +43,7 @@ impl AuditStatus {
             AuditStatus::Counted => "counted",
             AuditStatus::Voided => "voided",
             AuditStatus::Conflict => "conflict",
+            AuditStatus::Superseded => "superseded",
         }
     }
 }
@@ -147,7 +151,8 @@ pub fn vote_text(ballot: &BallotFields, vote: &Vote) -> String {
     }
 }
 
-/// The audit list: a header and one row per recorded vote (counted, voided or in conflict),
+/// The audit list: a header and one row per recorded vote (counted, voided, in conflict or
+/// superseded by a facilitator's resolution),
 /// oldest first (by `recorded_at`, then vote id). Columns: `vote_id, voter, recorded_at,
 /// device_id, recorded_by, channel, status, void_reason, voided_by, vote`; the vote is
 /// written with [`vote_text`].
@@ -836,6 +841,10 @@ mod tests {
         );
         let v = serde_json::to_value(&e).unwrap();
         assert_eq!(v["status"], "counted");
+        assert_eq!(
+            serde_json::to_value(AuditStatus::Superseded).unwrap(),
+            "superseded"
+        );
         assert_eq!(v["voter_label"], "Org");
         assert_eq!(v["channel"], "live");
         let back: AuditEntry = serde_json::from_value(v).unwrap();
