@@ -40,6 +40,18 @@ pub enum Command {
     /// The relationship log: contacts and visits
     #[command(subcommand)]
     Contact(ContactCommand),
+    /// Issues raised by communities
+    #[command(subcommand)]
+    Issue(IssueCommand),
+    /// Meetings and workshops: attendance and notes
+    #[command(subcommand)]
+    Meeting(MeetingCommand),
+    /// Ballots: create, open, close, count and audit
+    #[command(subcommand)]
+    Ballot(BallotCommand),
+    /// Votes: cast, void, import paper ballots
+    #[command(subcommand)]
+    Vote(VoteCommand),
     /// Print the whole database as canonical JSON (same data, same bytes)
     Export {
         /// Write to this new file instead of standard output
@@ -150,5 +162,236 @@ pub enum ContactCommand {
         organisation: Option<String>,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum IssueCommand {
+    /// Record an issue raised by a community
+    Add {
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// Meeting where it was raised (id or exact title)
+        #[arg(long)]
+        meeting: Option<String>,
+        /// DEI taxonomy code of a community affected (repeat for more)
+        #[arg(long = "community", value_name = "CODE")]
+        communities: Vec<String>,
+        /// A service user's words (repeat for more)
+        #[arg(long = "quote")]
+        quotes: Vec<String>,
+    },
+    /// List issues (merged issues folded into the one they became)
+    List {
+        /// Also list issues that were merged into others
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fold one issue into another when two meetings raised the same thing
+    Merge { from: Uuid, into: Uuid },
+    /// Add evidence to an issue: text, a link, or a quote
+    Evidence {
+        issue: Uuid,
+        /// text, link or quote
+        #[arg(long, default_value = "text")]
+        kind: String,
+        #[arg(long, default_value = "")]
+        text: String,
+        #[arg(long, default_value = "")]
+        url: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum MeetingCommand {
+    /// Add a meeting or workshop
+    Add {
+        /// forum, special-interest-group, assembly, blue-sky-workshop, topic-workshop
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        title: String,
+        /// YYYY-MM-DD
+        #[arg(long)]
+        date: String,
+        /// HH:MM
+        #[arg(long, default_value = "")]
+        time: String,
+        #[arg(long, default_value = "")]
+        venue: String,
+        #[arg(long = "facilitator")]
+        facilitators: Vec<String>,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record someone as attending: an organisation, a person, or a person for an organisation
+    Attend {
+        /// Meeting id or exact title
+        meeting: String,
+        /// Organisation (id, identifier or exact name)
+        #[arg(long)]
+        org: Option<String>,
+        /// Person's name
+        #[arg(long, default_value = "")]
+        person: String,
+        /// Not on the list beforehand: added on the spot
+        #[arg(long)]
+        walk_in: bool,
+    },
+    /// List who attended
+    Attendance {
+        meeting: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Capture an idea or note, optionally linked to issues
+    Note {
+        meeting: String,
+        #[arg(long)]
+        text: String,
+        #[arg(long = "issue")]
+        issues: Vec<Uuid>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum BallotCommand {
+    /// Create a ballot (it starts as a draft; open it to take votes)
+    Create {
+        #[arg(long)]
+        question: String,
+        /// An option's label (repeat, in display order)
+        #[arg(long = "option")]
+        options: Vec<String>,
+        /// An issue as an option (its id; repeat), listed after the --option labels. Uses the issue's title as the label.
+        #[arg(long = "issue-option")]
+        issue_options: Vec<Uuid>,
+        /// plurality, approval, dots, irv, borda or score
+        #[arg(long)]
+        method: String,
+        /// Dots per voter (dots method)
+        #[arg(long, default_value_t = 3)]
+        dots: u32,
+        /// Most dots on one option (dots method)
+        #[arg(long, default_value_t = 2)]
+        max_per_option: u32,
+        /// Highest score (score method)
+        #[arg(long, default_value_t = 5)]
+        max_score: u32,
+        /// organisation (one vote each), attendee (of --meeting) or token (anonymous)
+        #[arg(long, default_value = "organisation")]
+        voters: String,
+        /// Meeting id or exact title
+        #[arg(long)]
+        meeting: Option<String>,
+        /// YYYY-MM-DDTHH:MM
+        #[arg(long)]
+        opens: Option<chrono::NaiveDateTime>,
+        #[arg(long)]
+        closes: Option<chrono::NaiveDateTime>,
+        /// Seed for any lot an IRV count draws [default: random, recorded]
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    Show {
+        ballot: String,
+        #[arg(long)]
+        json: bool,
+    },
+    Open {
+        ballot: String,
+    },
+    Close {
+        ballot: String,
+    },
+    /// Show results on the projector (or hide them again with --hide)
+    Reveal {
+        ballot: String,
+        #[arg(long)]
+        hide: bool,
+    },
+    /// Issue anonymous voting tokens and print them
+    Tokens {
+        ballot: String,
+        #[arg(long, default_value_t = 30)]
+        count: usize,
+    },
+    /// The count so far (IRV round by round), with turnout, voids and conflicts
+    Tally {
+        ballot: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every vote: when, on which laptop, who keyed it, voided or not
+    Audit {
+        ballot: String,
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Publishable results: csv, json, rctab (IRV round-by-round summary) or pabulib
+    Export {
+        ballot: String,
+        #[arg(long, default_value = "json")]
+        format: String,
+    },
+    /// Settle a voter's conflicting votes by choosing the one that stands
+    Resolve {
+        ballot: String,
+        #[arg(long)]
+        voter: String,
+        #[arg(long)]
+        keep: Uuid,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, env = "TRELLIS_USER", default_value = "staff")]
+        by: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum VoteCommand {
+    /// Record one vote
+    Cast {
+        ballot: String,
+        /// Organisation, attendee name or token
+        #[arg(long)]
+        voter: String,
+        /// Option number, label or id; repeat in order for ranked ballots ("-" skips a rank)
+        #[arg(long = "choice")]
+        choices: Vec<String>,
+        /// option=number, for dots and scores (repeat)
+        #[arg(long = "amount", value_name = "OPTION=N")]
+        amounts: Vec<String>,
+        /// A paper ballot keyed in by hand
+        #[arg(long)]
+        paper: bool,
+        /// Who is keying it in
+        #[arg(long, env = "TRELLIS_USER", default_value = "staff")]
+        by: String,
+    },
+    /// Void a vote (it stays on the audit list)
+    Void {
+        vote: Uuid,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, env = "TRELLIS_USER", default_value = "staff")]
+        by: String,
+    },
+    /// Import paper ballots from CSV (all or nothing)
+    Import {
+        ballot: String,
+        file: PathBuf,
+        #[arg(long, env = "TRELLIS_USER", default_value = "staff")]
+        by: String,
     },
 }

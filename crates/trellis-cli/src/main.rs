@@ -3,6 +3,7 @@
 mod args;
 mod orgs;
 mod report;
+mod voting;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -85,6 +86,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Org(cmd) => orgs::org(&mut store, cmd, today)?,
         Command::Contact(cmd) => orgs::contact(&mut store, cmd, today)?,
+        Command::Issue(cmd) => voting::issue(&mut store, cmd)?,
+        Command::Meeting(cmd) => voting::meeting(&mut store, cmd)?,
+        Command::Ballot(cmd) => voting::ballot(&mut store, cmd)?,
+        Command::Vote(cmd) => voting::vote(&mut store, cmd)?,
         Command::Doctor { .. } | Command::Export { .. } | Command::Backup { .. } => {}
     }
     Ok(ExitCode::SUCCESS)

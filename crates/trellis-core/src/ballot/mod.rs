@@ -25,6 +25,7 @@
 //! reports turnout: the number of votes counted.
 
 pub mod counts;
+pub mod entry;
 pub mod export;
 pub mod import;
 pub mod irv;
