@@ -270,9 +270,11 @@ pub fn parse(ballot: &BallotFields, text: &str) -> Result<Vec<ImportedVote>, Imp
     let rules = ballot.counting_rules();
     let mut votes = Vec::with_capacity(drafts.len());
     for d in drafts {
+        // Every draft has at least one line; 0 would mean "the whole file".
+        let line = d.lines.first().copied().unwrap_or(0);
         match rules.check_vote(&d.vote) {
             Ok(()) => votes.push(ImportedVote {
-                line: d.lines[0],
+                line: line,
                 voter: d.voter,
                 vote: d.vote,
             }),
@@ -287,7 +289,7 @@ pub fn parse(ballot: &BallotFields, text: &str) -> Result<Vec<ImportedVote>, Imp
                     ));
                 }
                 reader.errors.push(RowError {
-                    line: d.lines[0],
+                    line: line,
                     message,
                 });
             }
