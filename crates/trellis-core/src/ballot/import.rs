@@ -274,7 +274,7 @@ pub fn parse(ballot: &BallotFields, text: &str) -> Result<Vec<ImportedVote>, Imp
         let line = d.lines.first().copied().unwrap_or(0);
         match rules.check_vote(&d.vote) {
             Ok(()) => votes.push(ImportedVote {
-                line: line,
+                line,
                 voter: d.voter,
                 vote: d.vote,
             }),
@@ -288,10 +288,7 @@ pub fn parse(ballot: &BallotFields, text: &str) -> Result<Vec<ImportedVote>, Imp
                         lines.join(", ")
                     ));
                 }
-                reader.errors.push(RowError {
-                    line: line,
-                    message,
-                });
+                reader.errors.push(RowError { line, message });
             }
         }
     }
