@@ -80,8 +80,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo => {
             let s = store.load_demo(today)?;
             println!(
-                "loaded demo programme: {} organisations, {} meetings, {} issues, {} contacts",
-                s.organisations, s.meetings, s.issues, s.contacts
+                "loaded demo programme: {} organisations, {} meetings, {} issues, {} contacts, a topic ballot with {} votes",
+                s.organisations, s.meetings, s.issues, s.contacts, s.votes
             );
         }
         Command::Org(cmd) => orgs::org(&mut store, cmd, today)?,

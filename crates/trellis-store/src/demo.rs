@@ -5,6 +5,10 @@
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use trellis_core::ballot::record::{
+    BallotFields, BallotOption, BallotStatus, Channel, Eligibility, VoteFields, Voter, VoterKind,
+};
+use trellis_core::ballot::{Method, OptionId, Vote};
 use trellis_core::contact::ContactInput;
 use trellis_core::issue::IssueFields;
 use trellis_core::meeting::{MeetingFields, MeetingKind};
@@ -25,6 +29,32 @@ struct Programme {
     meetings: Vec<DemoMeeting>,
     issues: Vec<DemoIssue>,
     contacts: Vec<DemoContact>,
+    topic_ballot: DemoBallot,
+}
+
+/// The topic vote at the assembly: one ranked vote per organisation, with one vote
+/// voided and re-entered, as happens in a real room.
+#[derive(Deserialize)]
+struct DemoBallot {
+    question: String,
+    meeting: String,
+    seed: u64,
+    options: Vec<String>,
+    attending: Vec<String>,
+    votes: Vec<DemoVote>,
+    void: DemoVoid,
+}
+
+#[derive(Deserialize)]
+struct DemoVote {
+    org_ref: String,
+    ranking: Vec<usize>,
+}
+
+#[derive(Deserialize)]
+struct DemoVoid {
+    org_ref: String,
+    reason: String,
 }
 
 #[derive(Deserialize)]
@@ -61,6 +91,7 @@ pub struct DemoSummary {
     pub meetings: usize,
     pub issues: usize,
     pub contacts: usize,
+    pub votes: usize,
 }
 
 fn days_before(today: NaiveDate, days: u64) -> NaiveDate {
@@ -106,11 +137,14 @@ impl Store {
             })?;
             meetings.insert(m.key.clone(), id);
         }
+        let mut issue_ids = std::collections::HashMap::new();
         for i in &p.issues {
             let communities =
                 dei::normalise_codes(&i.communities).map_err(|m| Invalid::one("communities", m))?;
+            let issue_id = Uuid::now_v7();
+            issue_ids.insert(i.title.clone(), issue_id);
             self.apply(&Operation::IssueRaise {
-                id: Uuid::now_v7(),
+                id: issue_id,
                 fields: IssueFields {
                     title: i.title.clone(),
                     description: i.description.clone(),
@@ -148,11 +182,104 @@ impl Store {
                 today,
             )?;
         }
+        let votes = self.load_demo_ballot(&p.topic_ballot, &ids, &meetings, &issue_ids)?;
         Ok(DemoSummary {
+            votes,
             organisations: p.organisations.len(),
             meetings: p.meetings.len(),
             issues: p.issues.len(),
             contacts: p.contacts.len(),
         })
+    }
+}
+
+type Ids = std::collections::HashMap<String, Uuid>;
+
+impl Store {
+    fn load_demo_ballot(
+        &mut self,
+        b: &DemoBallot,
+        orgs: &Ids,
+        meetings: &Ids,
+        issues: &Ids,
+    ) -> Result<usize, StoreError> {
+        let bad = |what: String| StoreError::damaged("built-in demo data", what);
+        let meeting = *meetings
+            .get(&b.meeting)
+            .ok_or_else(|| bad(format!("unknown meeting {}", b.meeting)))?;
+        for org_ref in &b.attending {
+            let org = *orgs
+                .get(org_ref)
+                .ok_or_else(|| bad(format!("unknown organisation {org_ref}")))?;
+            self.attend(meeting, Some(org), "", false)?;
+        }
+        let options = b
+            .options
+            .iter()
+            .map(|title| {
+                let id = *issues
+                    .get(title)
+                    .ok_or_else(|| bad(format!("unknown issue {title}")))?;
+                Ok(BallotOption {
+                    id: OptionId::new(id.to_string()),
+                    label: title.clone(),
+                    issue_id: Some(id),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let ballot_id = self.create_ballot(BallotFields {
+            question: b.question.clone(),
+            options: options.clone(),
+            method: Method::RankedIrv,
+            eligibility: Eligibility::PerOrganisation,
+            meeting_id: Some(meeting),
+            opens_at: None,
+            closes_at: None,
+            seed: b.seed,
+        })?;
+        self.set_ballot_status(ballot_id, BallotStatus::Open)?;
+        let ranking = |numbers: &[usize]| -> Result<Vote, StoreError> {
+            let ranking = numbers
+                .iter()
+                .map(|n| {
+                    options
+                        .get(n.wrapping_sub(1))
+                        .map(|o| Some(o.id.clone()))
+                        .ok_or_else(|| bad(format!("no option {n}")))
+                })
+                .collect::<Result<_, _>>()?;
+            Ok(Vote::Ranking { ranking })
+        };
+        let mut cast = 0;
+        for v in &b.votes {
+            let org = *orgs
+                .get(&v.org_ref)
+                .ok_or_else(|| bad(format!("unknown organisation {}", v.org_ref)))?;
+            let voter = Voter {
+                kind: VoterKind::Organisation,
+                reference: org.to_string(),
+            };
+            if v.org_ref == b.void.org_ref {
+                let mistake = self.cast_vote(VoteFields {
+                    ballot_id,
+                    voter: voter.clone(),
+                    vote: ranking(&[options.len()])?,
+                    channel: Channel::Live,
+                    recorded_by: "Kwame Mensah (CVS)".into(),
+                })?;
+                self.void_vote(mistake, &b.void.reason, "Amara Okafor (CVS)")?;
+            }
+            self.cast_vote(VoteFields {
+                ballot_id,
+                voter,
+                vote: ranking(&v.ranking)?,
+                channel: Channel::Live,
+                recorded_by: "Kwame Mensah (CVS)".into(),
+            })?;
+            cast += 1;
+        }
+        self.set_ballot_status(ballot_id, BallotStatus::Closed)?;
+        self.reveal_ballot(ballot_id, true)?;
+        Ok(cast)
     }
 }

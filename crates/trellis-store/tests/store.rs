@@ -78,9 +78,20 @@ fn migrates_from_every_earlier_version_keeping_data() {
         let id = {
             let mut old = Store::open_at_version(&path, start).unwrap();
             assert_eq!(old.schema_version().unwrap(), start);
-            // Organisations exist from version 1 on.
-            old.add_organisation(&org("Windrush Elders", "GB-CHC-1290024"))
-                .unwrap()
+            // Organisations exist from version 1 on, meetings from version 2.
+            let id = old
+                .add_organisation(&org("Windrush Elders", "GB-CHC-1290024"))
+                .unwrap();
+            if start >= 2 {
+                Connection::open(&path)
+                    .unwrap()
+                    .execute(
+                        "INSERT INTO meeting (id, kind, title, date, venue) VALUES (?1, 'forum', 'Old forum', '2026-03-01', 'Hall')",
+                        [Uuid::now_v7().to_string()],
+                    )
+                    .unwrap();
+            }
+            id
         };
         let mut store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), LATEST, "from {start}");
@@ -89,6 +100,14 @@ fn migrates_from_every_earlier_version_keeping_data() {
         store
             .log_contact(&contact(id, "2026-11-01", ""), today())
             .unwrap();
+        if start >= 2 {
+            let meetings = store.meetings().unwrap();
+            assert_eq!(meetings[0].title, "Old forum");
+            assert_eq!(
+                (meetings[0].time, meetings[0].facilitators.len()),
+                (None, 0)
+            );
+        }
         let report = store.doctor().unwrap();
         assert!(report.healthy(), "from {start}: {:?}", report.faults);
         assert_eq!(report.counts["change_log"], 2);
@@ -433,9 +452,20 @@ fn demo_data_loads_once_through_the_write_path() {
     assert!(report.healthy(), "{:?}", report.faults);
     assert_eq!(report.counts["meeting"], 2);
     assert!(report.counts["issue"] >= 2);
+    // Every demo record went through the write path: one change each, plus the ballot's
+    // opening, closing and reveal, the mistaken vote and its void.
+    let records = summary.organisations + summary.meetings + summary.issues + summary.contacts;
+    let attendance = report.counts["attendance"] as usize;
     assert_eq!(
         report.counts["change_log"] as usize,
-        2 + summary.organisations + summary.meetings + summary.issues + summary.contacts
+        2 + records + attendance + 1 + 3 + summary.votes + 2
+    );
+    let ballots = store.ballots().unwrap();
+    assert_eq!(ballots.len(), 1);
+    assert_eq!((ballots[0].votes, ballots[0].voided), (summary.votes, 1));
+    let result = store.ballot_result(ballots[0].id).unwrap();
+    assert!(
+        matches!(result.tally, trellis_core::ballot::Tally::RankedIrv(ref irv) if irv.winner.is_some())
     );
     assert_eq!(
         store.settings().unwrap().programme_name,
