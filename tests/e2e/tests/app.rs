@@ -29,7 +29,22 @@ async fn click(client: &Client, css: &str) -> Result<()> {
 async fn type_into(client: &Client, css: &str, text: &str) -> Result<()> {
     let el = wait_for(client, css).await?;
     within(&format!("clearing {css}"), CALL, el.clear()).await?;
+    if text.is_empty() {
+        // WebDriver refuses to send no keys; clearing was all there was to do.
+        return Ok(());
+    }
     within(&format!("typing into {css}"), CALL, el.send_keys(text)).await
+}
+
+async fn press(client: &Client, css: &str, key: Key) -> Result<()> {
+    let el = wait_for(client, css).await?;
+    let text = char::from(key).to_string();
+    within(
+        &format!("pressing a key in {css}"),
+        CALL,
+        el.send_keys(&text),
+    )
+    .await
 }
 
 async fn value_of(client: &Client, css: &str) -> Result<String> {
@@ -58,10 +73,24 @@ async fn add_organisation_and_log_contact(client: &Client) -> Result<()> {
         band.select_by_value("25k-50k"),
     )
     .await?;
-    // Led by: open the first group of the DEI list and tick "African".
-    click(client, "#org-led-by details[data-group=DEI01] summary").await?;
-    click(client, "#org-led-by-DEI010110").await?;
-    click(client, "#save-org").await?;
+    // Led by, with the keyboard only: Enter opens the first DEI group, Space ticks
+    // "African", and Enter in a text box submits the form.
+    press(
+        client,
+        "#org-led-by details[data-group=DEI01] summary",
+        Key::Enter,
+    )
+    .await?;
+    let african = wait_for(client, "#org-led-by-DEI010110").await?;
+    within("ticking African with Space", CALL, african.send_keys(" ")).await?;
+    ensure!(
+        within("reading the tick", CALL, african.prop("checked"))
+            .await?
+            .as_deref()
+            == Some("true"),
+        "Space should tick the checkbox"
+    );
+    press(client, "#org-name", Key::Enter).await?;
 
     wait_for_text(client, "#org-title", "the organisation's name", |t| {
         t == ORG_NAME
@@ -135,6 +164,31 @@ async fn find_what_was_saved(client: &Client) -> Result<()> {
         |t| t.contains(CONTACT_BY) && t.contains(CONTACT_NOTES),
     )
     .await?;
+
+    // Editing changes only what was edited.
+    click(client, "#edit-org").await?;
+    wait_for(client, "#org-form").await?;
+    type_into(client, "#org-postcode", "LS7 4AA").await?;
+    click(client, "#save-org").await?;
+    wait_for_text(client, "#status", "the saved confirmation", |t| {
+        t.contains("Saved")
+    })
+    .await?;
+    wait_for_text(client, "#org-facts", "the new postcode", |t| {
+        t.contains("LS7 4AA") && t.contains("GB-CHC-1090095")
+    })
+    .await?;
+
+    // Search filters as you type, by postcode too.
+    click(client, "#nav-organisations").await?;
+    type_into(client, "#org-search", "ls7 4").await?;
+    wait_for_text(client, "#org-count", "one match", |t| t == "1 organisation").await?;
+    type_into(client, "#org-search", "no such group").await?;
+    wait_for(client, "[data-testid=org-table-empty]").await?;
+
+    // Contacted today, so not in the "not contacted for 30 days" list.
+    click(client, "#nav-not-contacted").await?;
+    wait_for(client, "[data-testid=nc-table-empty]").await?;
     Ok(())
 }
 
@@ -183,7 +237,12 @@ async fn refuse_an_invalid_identifier(client: &Client) -> Result<()> {
     );
 
     click(client, "#nav-organisations").await?;
-    wait_for(client, "#org-table").await?;
+    // The list keeps the last search; clear it to see every organisation.
+    type_into(client, "#org-search", "").await?;
+    wait_for_text(client, "#org-count", "the full count", |t| {
+        t == "1 organisation"
+    })
+    .await?;
     let rows = within(
         "counting organisations",
         CALL,

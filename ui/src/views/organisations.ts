@@ -59,9 +59,13 @@ export function organisations(main: HTMLElement): void {
       if (mine === seq) results.setAttribute("aria-busy", "false");
     }
   };
-  search.addEventListener("input", () => {
+  const soon = (): void => {
     window.clearTimeout(timer);
     timer = window.setTimeout(() => void refresh(), 120);
-  });
+  };
+  // "change" as well as "input": clearing the box by other means (WebDriver, some
+  // assistive tools) may fire only "change".
+  search.addEventListener("input", soon);
+  search.addEventListener("change", soon);
   void refresh();
 }
