@@ -7,6 +7,7 @@
 pub mod ballot;
 pub mod contact;
 pub mod dei;
+pub mod grants;
 pub mod hlc;
 pub mod income;
 pub mod invalid;
