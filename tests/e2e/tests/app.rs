@@ -259,6 +259,7 @@ async fn refuse_an_invalid_identifier(client: &Client) -> Result<()> {
 
 /// The window may call Trellis's own commands and nothing else: the capability grants no
 /// core or plugin permissions, so even a harmless core command is refused.
+/// Its JavaScript cannot change Object.prototype either.
 async fn only_own_commands_are_allowed(client: &Client) -> Result<()> {
     let script = r#"
         const done = arguments[arguments.length - 1];
@@ -281,6 +282,17 @@ async fn only_own_commands_are_allowed(client: &Client) -> Result<()> {
     ensure!(
         answers.get(1).is_some_and(|a| a.starts_with("refused")),
         "a core command not granted by the capability was allowed: {answers:?}"
+    );
+    // freezePrototype in tauri.conf.json: a script cannot poison Object.prototype.
+    let frozen = within(
+        "checking Object.prototype is frozen",
+        CALL,
+        client.execute("return Object.isFrozen(Object.prototype);", vec![]),
+    )
+    .await?;
+    ensure!(
+        frozen == serde_json::Value::Bool(true),
+        "Object.prototype is not frozen"
     );
     Ok(())
 }

@@ -68,7 +68,16 @@ export function deiPicker(
     };
     for (const c of g.codes) {
       const id = `${idBase}-${c.code}`;
-      const box = h("input", { type: "checkbox", id, value: c.code, checked: chosen.has(c.code) });
+      // A description is read out with its checkbox (a title tooltip would reach mouse
+      // users only) but kept off screen, so the list stays scannable.
+      const descId = c.description ? `${id}-desc` : null;
+      const box = h("input", {
+        type: "checkbox",
+        id,
+        value: c.code,
+        checked: chosen.has(c.code),
+        "aria-describedby": descId,
+      });
       box.addEventListener("change", () => {
         if (box.checked) chosen.add(c.code);
         else chosen.delete(c.code);
@@ -80,7 +89,8 @@ export function deiPicker(
           "li",
           { class: `depth-${depth(c.code)}` },
           box,
-          h("label", { for: id, title: c.description || null }, c.title),
+          h("label", { for: id }, c.title),
+          descId ? h("span", { id: descId, class: "visually-hidden" }, c.description) : null,
         ),
       );
     }
