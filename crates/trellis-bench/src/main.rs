@@ -1,5 +1,5 @@
 //! `cargo run --release -p trellis-bench -- NAME` prints one JSON line per figure.
-//! Names: write-path, cold-start, irv-80k, all.
+//! Names: write-path, votes, cold-start, irv-80k, all.
 //!
 //! Targets live here, never as timed assertions in tests.
 
@@ -217,19 +217,101 @@ fn irv_80k() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Votes recorded per second through the write path: 2,000 organisations each cast one
+/// ranked vote on an open ballot, every vote its own durable transaction (as in the room),
+/// then the live tally the projector shows.
+fn votes() -> anyhow::Result<()> {
+    use trellis_core::ballot::record::{
+        BallotFields, BallotOption, BallotStatus, Channel, Eligibility, VoteFields, Voter,
+        VoterKind,
+    };
+    use trellis_core::ballot::{Method, OptionId, Vote};
+    let dir = tempfile::tempdir()?;
+    let mut store = Store::open(&dir.path().join("votes.sqlite3"))?;
+    let n = 2_000;
+    let mut orgs = Vec::with_capacity(n);
+    for i in 0..n {
+        orgs.push(store.add_organisation(&OrganisationInput {
+            name: format!("Group {i}"),
+            org_ref: format!("GB-CHC-{}", 1_000_000 + i),
+            ..Default::default()
+        })?);
+    }
+    let options: Vec<BallotOption> = (1..=8)
+        .map(|i| BallotOption {
+            id: OptionId::new(format!("o{i}")),
+            label: format!("Topic {i}"),
+            issue_id: None,
+        })
+        .collect();
+    let ballot_id = store.create_ballot(BallotFields {
+        question: "Bench".into(),
+        options,
+        method: Method::RankedIrv,
+        eligibility: Eligibility::PerOrganisation,
+        meeting_id: None,
+        opens_at: None,
+        closes_at: None,
+        seed: 1,
+    })?;
+    store.set_ballot_status(ballot_id, BallotStatus::Open)?;
+    let start = Instant::now();
+    for (i, org) in orgs.iter().enumerate() {
+        let ranking = (0..3)
+            .map(|k| Some(OptionId::new(format!("o{}", 1 + (i * 7 + k * 3) % 8))))
+            .collect();
+        store.cast_vote(VoteFields {
+            ballot_id,
+            voter: Voter {
+                kind: VoterKind::Organisation,
+                reference: org.to_string(),
+            },
+            vote: Vote::Ranking { ranking },
+            channel: Channel::Live,
+            recorded_by: "Bench".into(),
+        })?;
+    }
+    let elapsed = start.elapsed();
+    figure(
+        "votes.recorded_per_second",
+        n as f64 / elapsed.as_secs_f64(),
+        "votes/s",
+    );
+    figure(
+        "votes.cast_mean",
+        elapsed.as_secs_f64() * 1e6 / n as f64,
+        "us",
+    );
+    let start = Instant::now();
+    let result = store.ballot_result(ballot_id)?;
+    figure(
+        "votes.live_tally_2000_ranked",
+        start.elapsed().as_secs_f64() * 1e3,
+        "ms",
+    );
+    if result.turnout != n {
+        bail!("expected {n} votes counted, found {}", result.turnout);
+    }
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let name = std::env::args().nth(1).unwrap_or_else(|| "all".into());
     match name.as_str() {
         "write-path" => write_path(),
         "cold-start" => cold_start(),
         "irv-80k" => irv_80k(),
+        "votes" => votes(),
         "all" => {
             write_path()?;
+            votes()?;
             irv_80k()?;
             cold_start()
         }
         other => {
-            bail!("unknown benchmark {other:?}; choose write-path, cold-start, irv-80k or all")
+            bail!(
+                "unknown benchmark {other:?}; choose write-path, votes, cold-start, irv-80k or all"
+            )
         }
     }
 }
