@@ -19,3 +19,83 @@
 //!    and the round's numbers are published.
 
 pub mod alpha;
+pub mod round;
+pub mod rubric;
+
+use chrono::NaiveDate;
+
+use crate::invalid::FieldError;
+
+/// Trims `raw` and checks its length; `required` refuses an empty value with `empty`.
+pub(crate) fn text(
+    field: &str,
+    raw: &str,
+    max: usize,
+    empty: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> String {
+    let t = raw.trim().to_string();
+    match empty {
+        Some(message) if t.is_empty() => errors.push(FieldError::new(field, message)),
+        _ if t.chars().count() > max => {
+            errors.push(FieldError::new(field, format!("at most {max} characters")))
+        }
+        _ => {}
+    }
+    t
+}
+
+/// Whether a stored text is in normal form: trimmed, within `min..=max` characters.
+pub(crate) fn normal_text(s: &str, min: usize, max: usize) -> bool {
+    let n = s.chars().count();
+    s.trim() == s && n >= min && n <= max
+}
+
+pub(crate) fn parse_date(
+    field: &str,
+    raw: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<NaiveDate> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        errors.push(FieldError::new(field, "enter a date (YYYY-MM-DD)"));
+        return None;
+    }
+    match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        Ok(d) => Some(d),
+        Err(_) => {
+            errors.push(FieldError::new(
+                field,
+                format!("{raw:?} is not a date; write it as YYYY-MM-DD, for example 2026-03-14"),
+            ));
+            None
+        }
+    }
+}
+
+/// Whole pounds as typed: "£12,500" and "12500" are both 12,500. Pence are refused.
+pub(crate) fn parse_pounds(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<u64> {
+    let cleaned: String = raw
+        .trim()
+        .trim_start_matches('£')
+        .chars()
+        .filter(|c| *c != ',' && *c != ' ')
+        .collect();
+    if cleaned.is_empty() {
+        errors.push(FieldError::new(field, "enter an amount in whole pounds"));
+        return None;
+    }
+    match cleaned.parse::<u64>() {
+        Ok(n) => Some(n),
+        Err(_) => {
+            errors.push(FieldError::new(
+                field,
+                format!(
+                    "{:?} is not an amount; write whole pounds, for example 12500",
+                    raw.trim()
+                ),
+            ));
+            None
+        }
+    }
+}
