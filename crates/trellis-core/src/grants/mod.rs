@@ -19,6 +19,7 @@
 //!    and the round's numbers are published.
 
 pub mod alpha;
+pub mod application;
 pub mod round;
 pub mod rubric;
 
