@@ -22,6 +22,7 @@ pub mod alpha;
 pub mod application;
 pub mod round;
 pub mod rubric;
+pub mod scoring;
 
 use chrono::NaiveDate;
 
