@@ -20,6 +20,7 @@
 
 pub mod alpha;
 pub mod application;
+pub mod moderation;
 pub mod round;
 pub mod rubric;
 pub mod scoring;
