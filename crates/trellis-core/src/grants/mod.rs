@@ -18,6 +18,7 @@
 //!    order within the budget; the panel records each **decision** ([`decision`]) with reasons,
 //!    and the round's numbers are published.
 
+pub mod allocation;
 pub mod alpha;
 pub mod application;
 pub mod moderation;
