@@ -21,6 +21,7 @@
 pub mod allocation;
 pub mod alpha;
 pub mod application;
+pub mod decision;
 pub mod moderation;
 pub mod round;
 pub mod rubric;
