@@ -5,6 +5,7 @@
 //! Reads never touch the change log. Nothing here knows about Tauri.
 
 mod apply;
+mod attachments;
 mod backup;
 mod demo;
 mod doctor;
@@ -25,6 +26,7 @@ use rusqlite::Connection;
 use uuid::Uuid;
 
 pub use apply::{Applied, BatchError};
+pub use attachments::{media_type, StoredFile};
 pub use demo::DemoSummary;
 pub use doctor::DoctorReport;
 pub use error::StoreError;
