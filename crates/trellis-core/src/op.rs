@@ -8,7 +8,14 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::ballot::record::{BallotFields, BallotStatus, VoteFields};
+use chrono::NaiveDate;
+
 use crate::contact::ContactFields;
+use crate::grants::application::{ApplicationFields, AttachmentRef, SupportFields};
+use crate::grants::decision::Decision;
+use crate::grants::moderation::AgreedScores;
+use crate::grants::round::RoundFields;
+use crate::grants::scoring::{check_revision_reason, PanelRole, Score};
 use crate::invalid::{FieldError, Invalid};
 use crate::issue::{EvidenceFields, IssueFields};
 use crate::meeting::{AttendanceFields, MeetingFields, NoteFields};
@@ -78,6 +85,72 @@ pub enum Operation {
         reason: String,
         by: String,
     },
+    #[serde(rename = "round.create")]
+    RoundCreate { id: Uuid, fields: RoundFields },
+    /// An agreed extension for one applicant; the latest one for the pair stands.
+    #[serde(rename = "round.extension")]
+    RoundExtension {
+        round_id: Uuid,
+        organisation_id: Uuid,
+        until: NaiveDate,
+    },
+    #[serde(rename = "panel.member")]
+    PanelMember {
+        id: Uuid,
+        name: String,
+        role: PanelRole,
+    },
+    #[serde(rename = "application.create")]
+    ApplicationCreate { id: Uuid, fields: ApplicationFields },
+    #[serde(rename = "application.attach")]
+    ApplicationAttach {
+        id: Uuid,
+        application_id: Uuid,
+        attachment: AttachmentRef,
+    },
+    #[serde(rename = "application.support")]
+    ApplicationSupport { id: Uuid, fields: SupportFields },
+    #[serde(rename = "panel.assign")]
+    PanelAssign {
+        application_id: Uuid,
+        assessor_id: Uuid,
+    },
+    /// Made before scoring: a conflict (with the relationship) or a declaration of none.
+    #[serde(rename = "conflict.declare")]
+    ConflictDeclare {
+        id: Uuid,
+        application_id: Uuid,
+        assessor_id: Uuid,
+        conflicted: bool,
+        note: String,
+    },
+    /// The assessor's working draft; the latest replaces the one before.
+    #[serde(rename = "score.draft")]
+    ScoreDraft {
+        application_id: Uuid,
+        assessor_id: Uuid,
+        scores: Vec<Score>,
+    },
+    #[serde(rename = "score.submit")]
+    ScoreSubmit {
+        id: Uuid,
+        application_id: Uuid,
+        assessor_id: Uuid,
+        scores: Vec<Score>,
+    },
+    /// A change to submitted scores, with the reason; every revision is kept.
+    #[serde(rename = "score.revise")]
+    ScoreRevise {
+        id: Uuid,
+        application_id: Uuid,
+        assessor_id: Uuid,
+        scores: Vec<Score>,
+        reason: String,
+    },
+    #[serde(rename = "moderation.agree")]
+    ModerationAgree { id: Uuid, agreed: AgreedScores },
+    #[serde(rename = "decision.record")]
+    DecisionRecord { id: Uuid, decision: Decision },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,7 +161,7 @@ pub enum OpDecodeError {
     BadPayload { kind: String, reason: String },
 }
 
-pub const KINDS: [&str; 17] = [
+pub const KINDS: [&str; 30] = [
     "organisation.create",
     "organisation.update",
     "contact.log",
@@ -106,6 +179,19 @@ pub const KINDS: [&str; 17] = [
     "vote.cast",
     "vote.void",
     "vote.resolve",
+    "round.create",
+    "round.extension",
+    "panel.member",
+    "application.create",
+    "application.attach",
+    "application.support",
+    "panel.assign",
+    "conflict.declare",
+    "score.draft",
+    "score.submit",
+    "score.revise",
+    "moderation.agree",
+    "decision.record",
 ];
 
 impl Operation {
@@ -128,6 +214,19 @@ impl Operation {
             Operation::VoteCast { .. } => KINDS[14],
             Operation::VoteVoid { .. } => KINDS[15],
             Operation::VoteResolve { .. } => KINDS[16],
+            Operation::RoundCreate { .. } => KINDS[17],
+            Operation::RoundExtension { .. } => KINDS[18],
+            Operation::PanelMember { .. } => KINDS[19],
+            Operation::ApplicationCreate { .. } => KINDS[20],
+            Operation::ApplicationAttach { .. } => KINDS[21],
+            Operation::ApplicationSupport { .. } => KINDS[22],
+            Operation::PanelAssign { .. } => KINDS[23],
+            Operation::ConflictDeclare { .. } => KINDS[24],
+            Operation::ScoreDraft { .. } => KINDS[25],
+            Operation::ScoreSubmit { .. } => KINDS[26],
+            Operation::ScoreRevise { .. } => KINDS[27],
+            Operation::ModerationAgree { .. } => KINDS[28],
+            Operation::DecisionRecord { .. } => KINDS[29],
         }
     }
 
@@ -228,6 +327,43 @@ impl Operation {
                 }
                 Invalid::check(errors)
             }
+            Operation::RoundCreate { fields, .. } => fields.check(),
+            Operation::PanelMember { name, .. } => {
+                if name.trim().is_empty() || name.trim() != name || name.chars().count() > 200 {
+                    Err(Invalid::one(
+                        "name",
+                        "give the panel member's name (1 to 200 characters)",
+                    ))
+                } else {
+                    Ok(())
+                }
+            }
+            Operation::ApplicationAttach { attachment, .. } => attachment.check(),
+            Operation::ApplicationSupport { fields, .. } => fields.check(),
+            Operation::ConflictDeclare {
+                conflicted, note, ..
+            } => {
+                if *conflicted && note.trim().is_empty() {
+                    Err(Invalid::one(
+                        "note",
+                        "say what the relationship with the organisation is",
+                    ))
+                } else if note.trim() != note || note.chars().count() > 1000 {
+                    Err(Invalid::one("note", "at most 1,000 trimmed characters"))
+                } else {
+                    Ok(())
+                }
+            }
+            Operation::ScoreRevise { reason, .. } => check_revision_reason(reason),
+            // These need the round's rubric or the application's amount: the store checks
+            // them against what it holds.
+            Operation::RoundExtension { .. }
+            | Operation::ApplicationCreate { .. }
+            | Operation::PanelAssign { .. }
+            | Operation::ScoreDraft { .. }
+            | Operation::ScoreSubmit { .. }
+            | Operation::ModerationAgree { .. }
+            | Operation::DecisionRecord { .. } => Ok(()),
         }
     }
 }

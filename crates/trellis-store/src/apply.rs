@@ -177,6 +177,19 @@ fn write_tables(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(), S
         | Operation::VoteCast { .. }
         | Operation::VoteVoid { .. }
         | Operation::VoteResolve { .. } => crate::write_votes::write(tx, op, stamp),
+        Operation::RoundCreate { .. }
+        | Operation::RoundExtension { .. }
+        | Operation::PanelMember { .. }
+        | Operation::ApplicationCreate { .. }
+        | Operation::ApplicationAttach { .. }
+        | Operation::ApplicationSupport { .. }
+        | Operation::PanelAssign { .. }
+        | Operation::ConflictDeclare { .. }
+        | Operation::ScoreDraft { .. }
+        | Operation::ScoreSubmit { .. }
+        | Operation::ScoreRevise { .. }
+        | Operation::ModerationAgree { .. }
+        | Operation::DecisionRecord { .. } => crate::write_grants::write(tx, op, stamp),
     }
 }
 

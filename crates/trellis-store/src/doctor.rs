@@ -25,7 +25,19 @@ impl DoctorReport {
     }
 }
 
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 28] = [
+    "round",
+    "round_extension",
+    "panel_member",
+    "application",
+    "application_attachment",
+    "application_support",
+    "assignment",
+    "conflict_declaration",
+    "score_draft",
+    "score_submission",
+    "agreed_scores",
+    "decision",
     "organisation",
     "contact",
     "setting",

@@ -110,6 +110,18 @@ impl Store {
             "ballot_tokens": table(c, "SELECT ballot_id, token FROM ballot_token ORDER BY ballot_id, token", &[])?,
             "votes": table(c, "SELECT id, ballot_id, voter_kind, voter_ref, vote, channel, recorded_by, device_id, hlc FROM vote ORDER BY id", &["vote"])?,
             "vote_voids": table(c, "SELECT id, vote_id, reason, by_whom AS by, device_id, hlc FROM vote_void ORDER BY id", &[])?,
+            "rounds": table(c, "SELECT id, fields FROM round ORDER BY id", &["fields"])?,
+            "round_extensions": table(c, "SELECT round_id, organisation_id, until FROM round_extension ORDER BY round_id, organisation_id", &[])?,
+            "panel_members": table(c, "SELECT id, name, role FROM panel_member ORDER BY id", &[])?,
+            "applications": table(c, "SELECT id, round_id, organisation_id, fields FROM application ORDER BY id", &["fields"])?,
+            "application_attachments": table(c, "SELECT id, application_id, sha256, file_name, media_type, size_bytes FROM application_attachment ORDER BY id", &[])?,
+            "application_support": table(c, "SELECT id, application_id, date, kind, by_whom AS by FROM application_support ORDER BY id", &[])?,
+            "assignments": table(c, "SELECT application_id, assessor_id FROM assignment ORDER BY application_id, assessor_id", &[])?,
+            "conflict_declarations": table(c, "SELECT id, application_id, assessor_id, conflicted, note, hlc FROM conflict_declaration ORDER BY id", &[])?,
+            "score_drafts": table(c, "SELECT application_id, assessor_id, scores FROM score_draft ORDER BY application_id, assessor_id", &["scores"])?,
+            "score_submissions": table(c, "SELECT id, application_id, assessor_id, scores, reason, hlc, device_id FROM score_submission ORDER BY id", &["scores"])?,
+            "agreed_scores": table(c, "SELECT id, application_id, agreed, hlc, device_id FROM agreed_scores ORDER BY id", &["agreed"])?,
+            "decisions": table(c, "SELECT id, application_id, decision, hlc, device_id FROM decision ORDER BY id", &["decision"])?,
             "vote_resolutions": table(c, "SELECT id, ballot_id, voter_key, keep, reason, by_whom AS by, device_id, hlc FROM vote_resolution ORDER BY id", &[])?,
         }))
     }

@@ -11,12 +11,14 @@ mod demo;
 mod doctor;
 mod error;
 mod export;
+mod grants;
 pub mod migrations;
 mod open;
 mod organisations;
 mod paths;
 mod settings;
 mod voting;
+mod write_grants;
 mod write_meetings;
 mod write_votes;
 
@@ -31,6 +33,7 @@ pub use demo::DemoSummary;
 pub use doctor::DoctorReport;
 pub use error::StoreError;
 pub use export::canonical_json;
+pub use grants::{AllocationView, ApplicationSummary, DeclarationView, PanelMemberView, RoundView, SheetView};
 pub use organisations::{Contact, OrganisationDetail, OrganisationSummary};
 pub use paths::default_db_path;
 pub use voting::{

@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[(u32, &str)] = &[
         include_str!("../migrations/0002_contacts_settings_meetings_issues.sql"),
     ),
     (3, include_str!("../migrations/0003_voting.sql")),
+    (4, include_str!("../migrations/0004_grants.sql")),
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,663 @@
+//! Funding rounds, applications, the panel, scoring, moderation and decisions: form-level
+//! writes (each builds an operation for `apply`) and the reads the screens and CLI show.
+//! Every read of scores goes through `score_sheets`, which applies the one blind-scoring
+//! rule (`trellis_core::grants::scoring::visible_scores`).
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+use trellis_core::grants::allocation::{suggest_allocation, Allocation, Candidate};
+use trellis_core::grants::application::{
+    self, ApplicationFields, ApplicationInput, AttachmentRef, SupportFields, SupportInput,
+};
+use trellis_core::grants::decision::{
+    self, round_numbers, ApplicationFacts, Decision, DecisionInput, RoundNumbers,
+};
+use trellis_core::grants::moderation::{
+    moderation_report, AgreedScores, ModerationReport, ModerationSettings,
+};
+use trellis_core::grants::round::{self, RoundFields, RoundInput};
+use trellis_core::grants::scoring::{
+    visible_scores, weighted_total, PanelRole, Score, ScoreSheet, Viewer, WeightedTotal,
+};
+use trellis_core::op::Operation;
+use trellis_core::{income, Invalid};
+use uuid::Uuid;
+
+use crate::write_grants::{
+    application_basics, current_decisions, declaration, extension, latest_submission, round_fields,
+    submitted_sheets,
+};
+use crate::{Store, StoreError};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RoundView {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub fields: RoundFields,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PanelMemberView {
+    pub id: Uuid,
+    pub name: String,
+    pub role: PanelRole,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApplicationSummary {
+    pub id: Uuid,
+    pub round_id: Uuid,
+    pub organisation_id: Uuid,
+    pub organisation_name: String,
+    pub small_org: Option<bool>,
+    pub led_by: Vec<String>,
+    #[serde(flatten)]
+    pub fields: ApplicationFields,
+    pub attachments: Vec<AttachmentRef>,
+    pub support: Vec<SupportFields>,
+    pub assessors: Vec<PanelMemberView>,
+    pub declarations: Vec<DeclarationView>,
+    pub agreed: Option<AgreedScores>,
+    pub agreed_total: Option<WeightedTotal>,
+    pub decision: Option<Decision>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeclarationView {
+    pub assessor_id: Uuid,
+    pub assessor_name: String,
+    pub conflicted: bool,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SheetView {
+    pub application_id: Uuid,
+    pub assessor_id: Uuid,
+    pub assessor_name: String,
+    pub submitted: bool,
+    pub scores: Vec<Score>,
+    pub total: Option<WeightedTotal>,
+    /// Revisions after the first submission, each with its reason.
+    pub revisions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AllocationView {
+    #[serde(flatten)]
+    pub allocation: Allocation,
+    /// Applications with no agreed scores yet, left out of the suggestion.
+    pub not_yet_agreed: Vec<Uuid>,
+}
+
+fn parse_uuid(s: &str) -> Result<Uuid, StoreError> {
+    Uuid::parse_str(s).map_err(|e| StoreError::damaged(format!("id {s}"), e))
+}
+
+fn decode<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T, StoreError> {
+    serde_json::from_str(s).map_err(|e| StoreError::damaged(what, e))
+}
+
+impl Store {
+    pub fn create_round(&mut self, input: &RoundInput) -> Result<Uuid, StoreError> {
+        let fields = round::validate(input)?;
+        let id = Uuid::now_v7();
+        self.apply(&Operation::RoundCreate { id, fields })?;
+        Ok(id)
+    }
+
+    pub fn rounds(&self) -> Result<Vec<RoundView>, StoreError> {
+        let rows: Vec<(String, String)> = self
+            .conn
+            .prepare("SELECT id, fields FROM round ORDER BY id")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        rows.iter()
+            .map(|(id, f)| {
+                Ok(RoundView {
+                    id: parse_uuid(id)?,
+                    fields: decode("round", f)?,
+                })
+            })
+            .collect()
+    }
+
+    pub fn round(&self, id: Uuid) -> Result<RoundView, StoreError> {
+        let fields = round_fields(&self.conn, id)?.ok_or_else(|| StoreError::NotFound {
+            what: "round",
+            id: id.to_string(),
+        })?;
+        Ok(RoundView { id, fields })
+    }
+
+    /// Finds a round by id or exact title.
+    pub fn resolve_round(&self, reference: &str) -> Result<Uuid, StoreError> {
+        let reference = reference.trim();
+        let found: Vec<Uuid> = self
+            .rounds()?
+            .into_iter()
+            .filter(|r| r.id.to_string() == reference || r.fields.title == reference)
+            .map(|r| r.id)
+            .collect();
+        match found.as_slice() {
+            [one] => Ok(*one),
+            [] => Err(StoreError::NotFound {
+                what: "round",
+                id: reference.to_string(),
+            }),
+            _ => Err(Invalid::one(
+                "round",
+                format!("{reference} matches {} rounds; use the id", found.len()),
+            )
+            .into()),
+        }
+    }
+
+    pub fn set_extension(
+        &mut self,
+        round_id: Uuid,
+        organisation_id: Uuid,
+        until: NaiveDate,
+    ) -> Result<(), StoreError> {
+        self.apply(&Operation::RoundExtension {
+            round_id,
+            organisation_id,
+            until,
+        })?;
+        Ok(())
+    }
+
+    pub fn add_panel_member(&mut self, name: &str, role: PanelRole) -> Result<Uuid, StoreError> {
+        let id = Uuid::now_v7();
+        self.apply(&Operation::PanelMember {
+            id,
+            name: name.trim().to_string(),
+            role,
+        })?;
+        Ok(id)
+    }
+
+    pub fn panel_members(&self) -> Result<Vec<PanelMemberView>, StoreError> {
+        let rows: Vec<(String, String, String)> = self
+            .conn
+            .prepare("SELECT id, name, role FROM panel_member ORDER BY name, id")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        rows.iter()
+            .map(|(id, name, role)| {
+                Ok(PanelMemberView {
+                    id: parse_uuid(id)?,
+                    name: name.clone(),
+                    role: decode("role", &format!("\"{role}\""))?,
+                })
+            })
+            .collect()
+    }
+
+    /// Finds a panel member by id or exact name (any case).
+    pub fn resolve_member(&self, reference: &str) -> Result<Uuid, StoreError> {
+        let r = reference.trim().to_lowercase();
+        let found: Vec<Uuid> = self
+            .panel_members()?
+            .into_iter()
+            .filter(|m| m.id.to_string() == r || m.name.to_lowercase() == r)
+            .map(|m| m.id)
+            .collect();
+        match found.as_slice() {
+            [one] => Ok(*one),
+            [] => Err(StoreError::NotFound {
+                what: "panel member",
+                id: reference.to_string(),
+            }),
+            _ => Err(Invalid::one(
+                "assessor",
+                format!(
+                    "{reference} matches {} panel members; use the id",
+                    found.len()
+                ),
+            )
+            .into()),
+        }
+    }
+
+    pub fn add_application(&mut self, input: &ApplicationInput) -> Result<Uuid, StoreError> {
+        let round_id = Uuid::parse_str(input.round_id.trim())
+            .map_err(|_| Invalid::one("round_id", "choose the funding round"))?;
+        let org = Uuid::parse_str(input.organisation_id.trim())
+            .map_err(|_| Invalid::one("organisation_id", "choose the organisation"))?;
+        let round = self.round(round_id)?.fields;
+        let fields = application::validate(input, &round, extension(&self.conn, round_id, org)?)?;
+        let id = Uuid::now_v7();
+        self.apply(&Operation::ApplicationCreate { id, fields })?;
+        Ok(id)
+    }
+
+    /// Stores a file (once per content) and attaches it to an application.
+    pub fn attach_file(
+        &mut self,
+        application_id: Uuid,
+        file: &Path,
+    ) -> Result<AttachmentRef, StoreError> {
+        let stored = self.store_file(file)?;
+        let attachment = AttachmentRef {
+            sha256: stored.sha256,
+            file_name: stored.file_name,
+            media_type: stored.media_type,
+            size_bytes: stored.size_bytes,
+        };
+        self.apply(&Operation::ApplicationAttach {
+            id: Uuid::now_v7(),
+            application_id,
+            attachment: attachment.clone(),
+        })?;
+        Ok(attachment)
+    }
+
+    pub fn log_support(
+        &mut self,
+        input: &SupportInput,
+        today: NaiveDate,
+    ) -> Result<Uuid, StoreError> {
+        let fields = application::validate_support(input, today)?;
+        let id = Uuid::now_v7();
+        self.apply(&Operation::ApplicationSupport { id, fields })?;
+        Ok(id)
+    }
+
+    pub fn assign(&mut self, application_id: Uuid, assessor_id: Uuid) -> Result<(), StoreError> {
+        self.apply(&Operation::PanelAssign {
+            application_id,
+            assessor_id,
+        })?;
+        Ok(())
+    }
+
+    pub fn declare(
+        &mut self,
+        application_id: Uuid,
+        assessor_id: Uuid,
+        conflicted: bool,
+        note: &str,
+    ) -> Result<(), StoreError> {
+        self.apply(&Operation::ConflictDeclare {
+            id: Uuid::now_v7(),
+            application_id,
+            assessor_id,
+            conflicted,
+            note: note.trim().to_string(),
+        })?;
+        Ok(())
+    }
+
+    /// Saves a draft (called as the assessor types; the latest replaces the one before).
+    pub fn save_draft(
+        &mut self,
+        application_id: Uuid,
+        assessor_id: Uuid,
+        scores: Vec<Score>,
+    ) -> Result<(), StoreError> {
+        self.apply(&Operation::ScoreDraft {
+            application_id,
+            assessor_id,
+            scores,
+        })?;
+        Ok(())
+    }
+
+    pub fn submit_scores(
+        &mut self,
+        application_id: Uuid,
+        assessor_id: Uuid,
+        scores: Vec<Score>,
+    ) -> Result<(), StoreError> {
+        self.apply(&Operation::ScoreSubmit {
+            id: Uuid::now_v7(),
+            application_id,
+            assessor_id,
+            scores,
+        })?;
+        Ok(())
+    }
+
+    pub fn revise_scores(
+        &mut self,
+        application_id: Uuid,
+        assessor_id: Uuid,
+        scores: Vec<Score>,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        self.apply(&Operation::ScoreRevise {
+            id: Uuid::now_v7(),
+            application_id,
+            assessor_id,
+            scores,
+            reason: reason.trim().to_string(),
+        })?;
+        Ok(())
+    }
+
+    /// Who a panel member is to the blind-scoring rule.
+    pub fn viewer(&self, person: Uuid) -> Result<Viewer, StoreError> {
+        let role = self
+            .panel_members()?
+            .into_iter()
+            .find(|m| m.id == person)
+            .map(|m| m.role)
+            .ok_or_else(|| StoreError::NotFound {
+                what: "panel member",
+                id: person.to_string(),
+            })?;
+        let ids = |sql: &str| -> Result<Vec<Uuid>, StoreError> {
+            let rows: Vec<String> = self
+                .conn
+                .prepare(sql)?
+                .query_map([person.to_string()], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            rows.iter().map(|s| parse_uuid(s)).collect()
+        };
+        let assigned_to = ids(
+            "SELECT application_id FROM assignment WHERE assessor_id = ?1 ORDER BY application_id",
+        )?;
+        let declared =
+            ids("SELECT DISTINCT application_id FROM conflict_declaration WHERE assessor_id = ?1")?;
+        let mut conflicted_on = Vec::new();
+        for app in declared {
+            if declaration(&self.conn, app, person)? == Some(true) {
+                conflicted_on.push(app);
+            }
+        }
+        Ok(Viewer {
+            person_id: person,
+            role,
+            assigned_to,
+            conflicted_on,
+        })
+    }
+
+    /// The score sheets for one application that `viewer` may see: THE read path for
+    /// scores. An assessor sees only their own until they submit; a conflicted person sees
+    /// none; other people's drafts are never shown.
+    pub fn score_sheets(
+        &self,
+        application_id: Uuid,
+        viewer: Uuid,
+    ) -> Result<Vec<SheetView>, StoreError> {
+        let (round, _, _) = application_basics(&self.conn, application_id)?.ok_or_else(|| {
+            StoreError::NotFound {
+                what: "application",
+                id: application_id.to_string(),
+            }
+        })?;
+        let viewer = self.viewer(viewer)?;
+        let mut sheets: Vec<ScoreSheet> = Vec::new();
+        let members = self.panel_members()?;
+        for m in &members {
+            if let Some(scores) = latest_submission(&self.conn, application_id, m.id)? {
+                sheets.push(ScoreSheet {
+                    application_id,
+                    assessor_id: m.id,
+                    submitted: true,
+                    scores,
+                });
+            } else if let Some(raw) = self
+                .conn
+                .query_row(
+                    "SELECT scores FROM score_draft WHERE application_id = ?1 AND assessor_id = ?2",
+                    params![application_id.to_string(), m.id.to_string()],
+                    |r| r.get::<_, String>(0),
+                )
+                .optional()?
+            {
+                sheets.push(ScoreSheet {
+                    application_id,
+                    assessor_id: m.id,
+                    submitted: false,
+                    scores: decode("draft", &raw)?,
+                });
+            }
+        }
+        visible_scores(&viewer, &sheets)
+            .into_iter()
+            .map(|s| {
+                let revisions: Vec<String> = self
+                    .conn
+                    .prepare("SELECT reason FROM score_submission WHERE application_id = ?1 AND assessor_id = ?2 AND reason IS NOT NULL ORDER BY hlc")?
+                    .query_map(params![application_id.to_string(), s.assessor_id.to_string()], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?;
+                Ok(SheetView {
+                    application_id,
+                    assessor_id: s.assessor_id,
+                    assessor_name: members.iter().find(|m| m.id == s.assessor_id).map(|m| m.name.clone()).unwrap_or_default(),
+                    submitted: s.submitted,
+                    total: weighted_total(&round.rubric, &s.scores),
+                    scores: s.scores.clone(),
+                    revisions,
+                })
+            })
+            .collect()
+    }
+
+    pub fn applications(&self, round_id: Uuid) -> Result<Vec<ApplicationSummary>, StoreError> {
+        let ids: Vec<String> = self
+            .conn
+            .prepare("SELECT id FROM application WHERE round_id = ?1 ORDER BY id")?
+            .query_map([round_id.to_string()], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        ids.iter()
+            .map(|id| self.application(parse_uuid(id)?))
+            .collect()
+    }
+
+    pub fn application(&self, id: Uuid) -> Result<ApplicationSummary, StoreError> {
+        let c = &self.conn;
+        let (round_id, org, fields): (String, String, String) = c
+            .query_row(
+                "SELECT round_id, organisation_id, fields FROM application WHERE id = ?1",
+                [id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "application",
+                id: id.to_string(),
+            })?;
+        let round = self.round(parse_uuid(&round_id)?)?.fields;
+        let organisation_id = parse_uuid(&org)?;
+        let (organisation_name, band, led_by): (String, String, String) = c.query_row(
+            "SELECT name, income_band, led_by FROM organisation WHERE id = ?1",
+            [&org],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let band =
+            income::IncomeBand::parse(&band).map_err(|e| StoreError::damaged("income band", e))?;
+        let attachments = c
+            .prepare("SELECT sha256, file_name, media_type, size_bytes FROM application_attachment WHERE application_id = ?1 ORDER BY id")?
+            .query_map([id.to_string()], |r| {
+                Ok(AttachmentRef { sha256: r.get(0)?, file_name: r.get(1)?, media_type: r.get(2)?, size_bytes: r.get::<_, i64>(3)? as u64 })
+            })?
+            .collect::<Result<_, _>>()?;
+        let support = c
+            .prepare("SELECT date, kind, by_whom FROM application_support WHERE application_id = ?1 ORDER BY date, id")?
+            .query_map([id.to_string()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?
+            .map(|row| {
+                let (date, kind, by) = row?;
+                Ok(SupportFields { application_id: id, date: date.parse().map_err(|e| StoreError::damaged("support date", e))?, kind, by })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        let members = self.panel_members()?;
+        let assigned: Vec<String> = c
+            .prepare("SELECT assessor_id FROM assignment WHERE application_id = ?1")?
+            .query_map([id.to_string()], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let assessors = members
+            .iter()
+            .filter(|m| assigned.contains(&m.id.to_string()))
+            .cloned()
+            .collect();
+        let mut declarations = Vec::new();
+        for m in &members {
+            if let Some(conflicted) = declaration(c, id, m.id)? {
+                let note: String = c.query_row(
+                    "SELECT note FROM conflict_declaration WHERE application_id = ?1 AND assessor_id = ?2 ORDER BY hlc DESC, id DESC LIMIT 1",
+                    params![id.to_string(), m.id.to_string()],
+                    |r| r.get(0),
+                )?;
+                declarations.push(DeclarationView {
+                    assessor_id: m.id,
+                    assessor_name: m.name.clone(),
+                    conflicted,
+                    note,
+                });
+            }
+        }
+        let agreed: Option<AgreedScores> = c
+            .query_row("SELECT agreed FROM agreed_scores WHERE application_id = ?1 ORDER BY hlc DESC, device_id DESC LIMIT 1", [id.to_string()], |r| r.get::<_, String>(0))
+            .optional()?
+            .map(|a| decode("agreed scores", &a))
+            .transpose()?;
+        let decision = current_decisions(c, None)?
+            .into_iter()
+            .find(|d| d.application_id == id);
+        let threshold = round.small_org_threshold_gbp;
+        Ok(ApplicationSummary {
+            id,
+            round_id: parse_uuid(&round_id)?,
+            organisation_id,
+            organisation_name,
+            small_org: income::is_small(band, threshold),
+            led_by: decode("led_by", &led_by)?,
+            fields: decode("application", &fields)?,
+            attachments,
+            support,
+            assessors,
+            declarations,
+            agreed_total: agreed
+                .as_ref()
+                .and_then(|a: &AgreedScores| weighted_total(&round.rubric, &a.scores)),
+            agreed,
+            decision,
+        })
+    }
+
+    /// The round's moderation report: every submitted sheet (conflicted assessors left
+    /// out), side by side, with flags and the round's inter-rater agreement. For the panel
+    /// meeting, after scoring.
+    pub fn moderation(&self, round_id: Uuid) -> Result<ModerationReport, StoreError> {
+        let round = self.round(round_id)?.fields;
+        let mut sheets = Vec::new();
+        for a in self.applications(round_id)? {
+            sheets.extend(submitted_sheets(&self.conn, a.id)?);
+        }
+        Ok(moderation_report(
+            &round.rubric,
+            &sheets,
+            &ModerationSettings::default(),
+        ))
+    }
+
+    pub fn agree_scores(
+        &mut self,
+        application_id: Uuid,
+        scores: Vec<Score>,
+        note: &str,
+    ) -> Result<(), StoreError> {
+        self.apply(&Operation::ModerationAgree {
+            id: Uuid::now_v7(),
+            agreed: AgreedScores {
+                application_id,
+                scores,
+                note: note.trim().to_string(),
+            },
+        })?;
+        Ok(())
+    }
+
+    /// The suggested allocation: agreed scores in rank order within the budget.
+    pub fn allocation(&self, round_id: Uuid) -> Result<AllocationView, StoreError> {
+        let round = self.round(round_id)?.fields;
+        let mut candidates = Vec::new();
+        let mut not_yet_agreed = Vec::new();
+        for a in self.applications(round_id)? {
+            match a.agreed_total {
+                Some(t) => candidates.push(Candidate {
+                    application_id: a.id,
+                    agreed_score: t.on_scale,
+                    amount_gbp: a.fields.amount_gbp,
+                    small_org: a.small_org == Some(true),
+                    core_funding: a.fields.core_funding,
+                }),
+                None => not_yet_agreed.push(a.id),
+            }
+        }
+        Ok(AllocationView {
+            allocation: suggest_allocation(&candidates, round.budget_gbp, round.small_org_priority),
+            not_yet_agreed,
+        })
+    }
+
+    pub fn record_decision(&mut self, input: &DecisionInput) -> Result<Uuid, StoreError> {
+        let app = Uuid::parse_str(input.application_id.trim())
+            .map_err(|_| Invalid::one("application_id", "choose the application"))?;
+        let (round, asked, _) =
+            application_basics(&self.conn, app)?.ok_or_else(|| StoreError::NotFound {
+                what: "application",
+                id: app.to_string(),
+            })?;
+        let decision = decision::validate(input, asked, &round)?;
+        let id = Uuid::now_v7();
+        self.apply(&Operation::DecisionRecord { id, decision })?;
+        Ok(id)
+    }
+
+    /// The round's published numbers. "Led by the communities the round is for" uses
+    /// the communities of the issue that won the round's topic ballot, when there was one.
+    pub fn round_numbers(&self, round_id: Uuid) -> Result<RoundNumbers, StoreError> {
+        let round = self.round(round_id)?.fields;
+        let apps = self.applications(round_id)?;
+        let facts: Vec<ApplicationFacts> = apps
+            .iter()
+            .map(|a| ApplicationFacts {
+                application_id: a.id,
+                amount_asked_gbp: a.fields.amount_gbp,
+                small_org: a.small_org,
+                led_by: a.led_by.clone(),
+            })
+            .collect();
+        let decisions: Vec<Decision> = apps.iter().filter_map(|a| a.decision.clone()).collect();
+        Ok(round_numbers(
+            &facts,
+            &decisions,
+            &self.round_communities(&round)?,
+        ))
+    }
+
+    fn round_communities(&self, round: &RoundFields) -> Result<Vec<String>, StoreError> {
+        let Some(ballot) = round.ballot_id else {
+            return Ok(Vec::new());
+        };
+        let result = self.ballot_result(ballot)?;
+        let winner = match &result.tally {
+            trellis_core::ballot::Tally::RankedIrv(irv) => irv.winner.clone(),
+            _ => None,
+        };
+        let issue = winner.and_then(|w| {
+            result
+                .options
+                .iter()
+                .find(|o| o.id == w)
+                .and_then(|o| o.issue_id)
+        });
+        Ok(match issue {
+            Some(id) => self
+                .issues(true)?
+                .into_iter()
+                .find(|i| i.id == id)
+                .map(|i| i.communities)
+                .unwrap_or_default(),
+            None => Vec::new(),
+        })
+    }
+}
