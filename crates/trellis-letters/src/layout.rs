@@ -457,14 +457,13 @@ impl<'a> Composer<'a> {
                 let top = self.y - pad;
                 if done > 0 && done >= cells[0].len() {
                     // The rest of a row split across pages: say whose it is.
-                    let baseline = self.baseline(top, size, Weight::Regular);
-                    self.text(
-                        lefts[0] + pad,
-                        baseline,
-                        Weight::Regular,
-                        size,
-                        "(continued)",
-                    );
+                    let label = format!("{} (continued)", row.criterion);
+                    let label = wrap(&self.fonts.regular, &label, size, columns[0] - 2.0 * pad);
+                    for (i, line) in label.iter().enumerate().take(take) {
+                        let line_top = top - i as f32 * line_height;
+                        let baseline = self.baseline(line_top, size, Weight::Regular);
+                        self.text(lefts[0] + pad, baseline, Weight::Regular, size, line);
+                    }
                 }
                 for (c, lines) in cells.iter().enumerate() {
                     for (i, line) in lines.iter().enumerate().skip(done).take(take) {
@@ -567,4 +566,70 @@ pub(crate) fn wrap(face: &Face, text: &str, size: f32, width: f32) -> Vec<String
         lines.clear();
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fonts() -> Fonts {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/fonts");
+        Fonts::load(&dir).expect("the shipped fonts load")
+    }
+
+    #[test]
+    fn wrapped_lines_fit_the_width_and_keep_every_word() {
+        let fonts = fonts();
+        let text = "The panel liked how you used your members' own words to show the need, \
+                    and would like to hear more about who will run the sessions each week.";
+        for width in [80.0, 150.0, 300.0] {
+            let lines = wrap(&fonts.regular, text, 11.0, width);
+            assert!(lines.len() > 1);
+            for line in &lines {
+                assert!(
+                    fonts.regular.width(line, 11.0) <= width,
+                    "{line:?} wider than {width}"
+                );
+            }
+            assert_eq!(
+                lines.join(" "),
+                text.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
+        }
+    }
+
+    #[test]
+    fn a_word_wider_than_the_line_breaks_but_never_before_a_combining_mark() {
+        let fonts = fonts();
+        let word = "Ẹgbẹ́".repeat(12);
+        let lines = wrap(&fonts.regular, &word, 11.0, 60.0);
+        assert!(lines.len() > 1);
+        assert_eq!(lines.concat(), word);
+        for line in &lines {
+            assert!(
+                !line.starts_with('\u{301}'),
+                "{line:?} starts with a loose accent"
+            );
+        }
+    }
+
+    #[test]
+    fn newlines_in_the_text_break_lines_and_blank_text_has_none() {
+        let fonts = fonts();
+        assert_eq!(
+            wrap(&fonts.regular, "Yours sincerely,\n\nAmina", 11.0, 400.0),
+            vec!["Yours sincerely,", "", "Amina"]
+        );
+        assert!(wrap(&fonts.regular, "  ", 11.0, 400.0).is_empty());
+    }
+
+    #[test]
+    fn advances_come_from_the_font() {
+        let fonts = fonts();
+        // DejaVu Sans: "i" is narrower than "m"; bold is wider than regular.
+        assert!(fonts.regular.width("i", 10.0) < fonts.regular.width("m", 10.0));
+        assert!(fonts.bold.width("Criterion", 10.0) > fonts.regular.width("Criterion", 10.0));
+        // A combining mark takes no room of its own.
+        assert_eq!(fonts.regular.advance('\u{301}'), 0.0);
+    }
 }

@@ -182,6 +182,7 @@ fn subset(face: &Face, chars: &BTreeSet<char>, tag: &str) -> Result<ParsedFont, 
     use allsorts::binary::read::ReadScope;
     use allsorts::font_data::FontData;
     use allsorts::subset::{subset, CmapTarget, SubsetProfile};
+    use allsorts::tag;
 
     let name = face.parsed.font_name.clone().unwrap_or_default();
     let error = |reason: String| LetterError::FontInvalid {
@@ -200,8 +201,23 @@ fn subset(face: &Face, chars: &BTreeSet<char>, tag: &str) -> Result<ParsedFont, 
         .read::<FontData<'_>>()
         .map_err(|e| error(e.to_string()))?;
     let provider = data.table_provider(0).map_err(|e| error(e.to_string()))?;
-    let bytes = subset(&provider, &ids, &SubsetProfile::Pdf, CmapTarget::Unicode)
-        .map_err(|e| error(e.to_string()))?;
+    // The tables a PDF's TrueType font program needs (ISO 32000-1, 9.9), plus cmap
+    // and post, which printpdf reads back; not `name` (DejaVu's carries its whole
+    // licence text, which is in the file beside the fonts).
+    let tables = [
+        tag::CMAP,
+        tag::HEAD,
+        tag::CVT,
+        tag::FPGM,
+        tag::HHEA,
+        tag::HMTX,
+        tag::MAXP,
+        tag::POST,
+        tag::PREP,
+    ];
+    let profile = SubsetProfile::Custom(tables.to_vec());
+    let bytes =
+        subset(&provider, &ids, &profile, CmapTarget::Unicode).map_err(|e| error(e.to_string()))?;
     let mut warnings = Vec::new();
     let mut font = ParsedFont::from_bytes(&bytes, 0, &mut warnings)
         .ok_or_else(|| error("the subset font does not parse".to_string()))?;
