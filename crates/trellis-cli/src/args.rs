@@ -52,6 +52,36 @@ pub enum Command {
     /// Votes: cast, void, import paper ballots
     #[command(subcommand)]
     Vote(VoteCommand),
+    /// Funding rounds: budget, grant sizes, questions, rubric
+    #[command(subcommand)]
+    Round(RoundCommand),
+    /// The scoring rubric: import from or export to JSON
+    #[command(subcommand)]
+    Rubric(RubricCommand),
+    /// Applications in any format
+    #[command(subcommand)]
+    Application(ApplicationCommand),
+    /// Panel members
+    #[command(subcommand)]
+    Panel(PanelCommand),
+    /// Assign a panel member to score an application
+    Assign {
+        application: Uuid,
+        /// Panel member (name or id)
+        assessor: String,
+    },
+    /// Declare a conflict of interest (or that there is none) before scoring
+    #[command(subcommand)]
+    Conflict(ConflictCommand),
+    /// Score applications: drafts, submission, revisions
+    #[command(subcommand)]
+    Score(ScoreCommand),
+    /// Moderation: everyone's scores side by side, flags, agreement
+    #[command(subcommand)]
+    Moderation(ModerationCommand),
+    /// Decisions: suggested allocation within the budget, and recording decisions
+    #[command(subcommand)]
+    Decision(DecisionCommand),
     /// Print the whole database as canonical JSON (same data, same bytes)
     Export {
         /// Write to this new file instead of standard output
@@ -393,5 +423,237 @@ pub enum VoteCommand {
         file: PathBuf,
         #[arg(long, env = "TRELLIS_USER", default_value = "staff")]
         by: String,
+    },
+}
+
+// Parsed once per process, so the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Subcommand)]
+pub enum RoundCommand {
+    /// Create a funding round (uses the default rubric unless --rubric is given)
+    Create {
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        topic: String,
+        /// The ballot that chose the topic
+        #[arg(long)]
+        ballot: Option<String>,
+        #[arg(long)]
+        budget: String,
+        #[arg(long)]
+        min_grant: String,
+        #[arg(long)]
+        max_grant: String,
+        /// Refuse core-funding bids
+        #[arg(long)]
+        no_core_funding: bool,
+        /// Do not move small organisations' core-funding bids ahead in the suggested allocation
+        #[arg(long)]
+        no_small_org_priority: bool,
+        #[arg(long, default_value = "100000")]
+        small_org_threshold: String,
+        /// YYYY-MM-DD
+        #[arg(long)]
+        opens: String,
+        #[arg(long)]
+        closes: String,
+        /// An application question (repeat; five at most)
+        #[arg(long = "question")]
+        questions: Vec<String>,
+        /// Rubric JSON file
+        #[arg(long)]
+        rubric: Option<PathBuf>,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    Show {
+        round: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give one applicant more time
+    Extend {
+        round: String,
+        organisation: String,
+        /// YYYY-MM-DD
+        until: chrono::NaiveDate,
+    },
+    /// The round's published numbers
+    Numbers {
+        round: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum RubricCommand {
+    /// Check a rubric file and print it normalised (use with round create --rubric)
+    Import { file: PathBuf },
+    /// Print a round's rubric (or the default rubric) as JSON
+    Export { round: Option<String> },
+}
+
+#[derive(Subcommand)]
+pub enum ApplicationCommand {
+    Add {
+        round: String,
+        /// Organisation (identifier, name or id)
+        organisation: String,
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        core: bool,
+        /// written, audio, video or conversation (repeat for a mix)
+        #[arg(long = "format")]
+        formats: Vec<String>,
+        #[arg(long)]
+        summary: String,
+        /// An answer, in the order of the round's questions (repeat)
+        #[arg(long = "answer")]
+        answers: Vec<String>,
+        /// YYYY-MM-DD [default: today]
+        #[arg(long)]
+        received: Option<String>,
+    },
+    /// Import applications from CSV (all or nothing)
+    Import { round: String, file: PathBuf },
+    List {
+        round: String,
+        #[arg(long)]
+        json: bool,
+    },
+    Show {
+        application: Uuid,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Attach a file (recording, document); stored once by content
+    Attach { application: Uuid, file: PathBuf },
+    /// Log bid-writing support given
+    Support {
+        application: Uuid,
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        by: String,
+        #[arg(long)]
+        date: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum PanelCommand {
+    Add {
+        name: String,
+        /// assessor, chair or staff
+        #[arg(long, default_value = "assessor")]
+        role: String,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ConflictCommand {
+    Declare {
+        application: Uuid,
+        /// Panel member (name or id)
+        #[arg(long = "as")]
+        assessor: String,
+        /// The relationship with the organisation (a conflict)
+        #[arg(long)]
+        relationship: Option<String>,
+        /// Declare that there is no conflict
+        #[arg(long, conflicts_with = "relationship")]
+        none: bool,
+    },
+}
+
+#[derive(Args)]
+pub struct ScoreArgs {
+    pub application: Uuid,
+    /// Panel member (name or id)
+    #[arg(long = "as")]
+    pub assessor: String,
+    /// Criterion id (see `trellis rubric export`)
+    #[arg(long)]
+    pub criterion: Option<String>,
+    #[arg(long)]
+    pub value: Option<u8>,
+    /// Why this score
+    #[arg(long)]
+    pub why: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum ScoreCommand {
+    /// Set one criterion in your draft (saved at once)
+    Set(ScoreArgs),
+    /// Submit your draft (every criterion scored and justified)
+    Submit {
+        application: Uuid,
+        #[arg(long = "as")]
+        assessor: String,
+    },
+    /// Change one criterion of your submitted scores, with a reason (kept)
+    Revise {
+        #[command(flatten)]
+        score: ScoreArgs,
+        #[arg(long)]
+        reason: String,
+    },
+    /// The scores you may see for an application
+    Show {
+        application: Uuid,
+        #[arg(long = "as")]
+        assessor: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ModerationCommand {
+    Report {
+        round: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record the panel's agreed scores: criterion=value:comment (repeat), and a note
+    Agree {
+        application: Uuid,
+        #[arg(long = "score", value_name = "CRITERION=VALUE:COMMENT")]
+        scores: Vec<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum DecisionCommand {
+    /// Suggested allocation in rank order within the budget
+    Allocate {
+        round: String,
+        #[arg(long)]
+        json: bool,
+    },
+    Record {
+        application: Uuid,
+        /// funded, not-funded or waitlisted
+        #[arg(long)]
+        outcome: String,
+        #[arg(long, default_value = "")]
+        amount: String,
+        #[arg(long, default_value = "")]
+        conditions: String,
+        /// Why, in plain English (goes into the letter)
+        #[arg(long)]
+        reasons: String,
     },
 }

@@ -1,6 +1,7 @@
 //! `trellis`: the command line over the same store as the desktop app.
 
 mod args;
+mod grants;
 mod orgs;
 mod report;
 mod voting;
@@ -90,6 +91,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Meeting(cmd) => voting::meeting(&mut store, cmd)?,
         Command::Ballot(cmd) => voting::ballot(&mut store, cmd)?,
         Command::Vote(cmd) => voting::vote(&mut store, cmd)?,
+        Command::Round(cmd) => grants::round(&mut store, cmd)?,
+        Command::Rubric(cmd) => grants::rubric(&store, cmd)?,
+        Command::Application(cmd) => grants::application(&mut store, cmd, today)?,
+        Command::Panel(cmd) => grants::panel(&mut store, cmd)?,
+        Command::Assign {
+            application,
+            assessor,
+        } => {
+            let who = store.resolve_member(&assessor)?;
+            store.assign(application, who)?;
+            println!("assigned");
+        }
+        Command::Conflict(cmd) => grants::conflict(&mut store, cmd)?,
+        Command::Score(cmd) => grants::score(&mut store, cmd)?,
+        Command::Moderation(cmd) => grants::moderation(&mut store, cmd)?,
+        Command::Decision(cmd) => grants::decision(&mut store, cmd)?,
         Command::Doctor { .. } | Command::Export { .. } | Command::Backup { .. } => {}
     }
     Ok(ExitCode::SUCCESS)

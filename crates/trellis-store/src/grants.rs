@@ -661,3 +661,72 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// Imports applications from CSV into a round, all or nothing, every bad row named by
+    /// its line (see `trellis_core::grants::import` for the columns).
+    pub fn import_applications(&mut self, round_id: Uuid, text: &str) -> Result<usize, StoreError> {
+        use trellis_core::FieldError;
+        let round = self.round(round_id)?.fields;
+        let line = |n: usize| {
+            if n == 0 {
+                "file".to_string()
+            } else {
+                format!("line {n}")
+            }
+        };
+        let rows = trellis_core::grants::import::parse_applications(text).map_err(|e| Invalid {
+            errors: e
+                .rows
+                .iter()
+                .map(|r| FieldError::new(&line(r.line), r.message.clone()))
+                .collect(),
+        })?;
+        let mut errors = Vec::new();
+        let mut ops = Vec::new();
+        for row in &rows {
+            let org = match self.resolve_organisation(&row.organisation) {
+                Ok(org) => org,
+                Err(_) => {
+                    errors.push(FieldError::new(
+                        &line(row.line),
+                        format!(
+                            "no organisation {:?} in the directory; add it first",
+                            row.organisation
+                        ),
+                    ));
+                    continue;
+                }
+            };
+            let input = ApplicationInput {
+                round_id: round_id.to_string(),
+                organisation_id: org.to_string(),
+                formats: row.formats.clone(),
+                answers: row.answers.clone(),
+                summary: row.summary.clone(),
+                amount_gbp: row.amount_gbp.clone(),
+                core_funding: row.core_funding,
+                received_on: row.received_on.clone(),
+            };
+            match application::validate(&input, &round, extension(&self.conn, round_id, org)?) {
+                Ok(fields) => ops.push((
+                    row.line,
+                    Operation::ApplicationCreate {
+                        id: Uuid::now_v7(),
+                        fields,
+                    },
+                )),
+                Err(e) => errors.extend(e.errors.into_iter().map(|f| {
+                    FieldError::new(&line(row.line), format!("{}: {}", f.field, f.message))
+                })),
+            }
+        }
+        Invalid::check(errors)?;
+        let only_ops: Vec<Operation> = ops.iter().map(|(_, op)| op.clone()).collect();
+        self.apply_all(&only_ops).map_err(|e| {
+            let n = ops.get(e.index).map(|(l, _)| *l).unwrap_or(0);
+            StoreError::from(Invalid::one(&line(n), e.error.to_string()))
+        })?;
+        Ok(ops.len())
+    }
+}

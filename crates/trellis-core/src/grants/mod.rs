@@ -22,6 +22,7 @@ pub mod allocation;
 pub mod alpha;
 pub mod application;
 pub mod decision;
+pub mod import;
 pub mod moderation;
 pub mod round;
 pub mod rubric;

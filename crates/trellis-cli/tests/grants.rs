@@ -1,0 +1,361 @@
+//! A funding round from the command line: round, rubric, applications (one imported),
+//! conflicts, blind scoring, moderation, allocation, decisions and the round's numbers.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+fn trellis(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_trellis"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("TRELLIS_TODAY", "2026-07-20")
+        .env_remove("TRELLIS_DB")
+        .output()
+        .expect("run trellis")
+}
+
+fn ok(db: &Path, args: &[&str]) -> String {
+    let out = trellis(db, args);
+    assert!(
+        out.status.success(),
+        "trellis {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_string()
+}
+
+fn fails(db: &Path, args: &[&str]) -> String {
+    let out = trellis(db, args);
+    assert!(!out.status.success(), "trellis {args:?} should fail");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_round_from_applications_to_decisions() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("g.sqlite3");
+    for (name, r, band) in [
+        ("Hope Kitchen", "GB-CHC-1400001", "under-10k"),
+        ("Big Charity", "GB-CHC-1400002", "250k-500k"),
+        ("Łączy Nas", "GB-COH-00934512", "10k-25k"),
+    ] {
+        ok(
+            &db,
+            &[
+                "org",
+                "add",
+                "--name",
+                name,
+                "--ref",
+                r,
+                "--income-band",
+                band,
+            ],
+        );
+    }
+    let rubric = dir.path().join("rubric.json");
+    std::fs::write(&rubric, ok(&db, &["rubric", "export"])).unwrap();
+    assert!(ok(&db, &["rubric", "import", rubric.to_str().unwrap()]).contains("relationships"));
+    std::fs::write(
+        dir.path().join("bad.json"),
+        "{\"criteria\": [{\"id\": \"x\"}]}",
+    )
+    .unwrap();
+    assert!(fails(
+        &db,
+        &[
+            "rubric",
+            "import",
+            dir.path().join("bad.json").to_str().unwrap()
+        ]
+    )
+    .contains("criteria"));
+    let round = ok(
+        &db,
+        &[
+            "round",
+            "create",
+            "--title",
+            "Interpreting 2027",
+            "--topic",
+            "Interpreters at the GP",
+            "--budget",
+            "15000",
+            "--min-grant",
+            "1000",
+            "--max-grant",
+            "10000",
+            "--opens",
+            "2026-06-01",
+            "--closes",
+            "2026-07-31",
+            "--question",
+            "What will you do?",
+            "--rubric",
+            rubric.to_str().unwrap(),
+        ],
+    );
+    let hope = ok(
+        &db,
+        &[
+            "application",
+            "add",
+            &round,
+            "Hope Kitchen",
+            "--amount",
+            "8000",
+            "--core",
+            "--format",
+            "video",
+            "--summary",
+            "Peer interpreters.",
+        ],
+    );
+    let csv = dir.path().join("apps.csv");
+    std::fs::write(&csv, "organisation,amount,core,formats,summary,received_on\nBig Charity,10000,no,written,Interpreting hub,2026-07-01\nNobody,5,no,written,x,2026-07-01\n").unwrap();
+    let err = fails(
+        &db,
+        &["application", "import", &round, csv.to_str().unwrap()],
+    );
+    assert!(err.contains("line 3") && err.contains("Nobody"), "{err}");
+    std::fs::write(&csv, "organisation,amount,core,formats,summary,received_on\nBig Charity,10000,no,written,Interpreting hub,2026-07-01,A hub at two surgeries.\nGB-COH-00934512,6000,yes,conversation,Phone line,2026-07-02\n").unwrap();
+    assert_eq!(
+        ok(
+            &db,
+            &["application", "import", &round, csv.to_str().unwrap()]
+        ),
+        "imported 2 applications"
+    );
+    let apps: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["application", "list", &round, "--json"])).unwrap();
+    let ids: Vec<String> = apps
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 3);
+    let video = dir.path().join("pitch.mp4");
+    std::fs::write(&video, b"not really a video").unwrap();
+    ok(
+        &db,
+        &["application", "attach", &hope, video.to_str().unwrap()],
+    );
+    ok(
+        &db,
+        &[
+            "application",
+            "support",
+            &hope,
+            "--kind",
+            "bid-writing workshop",
+            "--by",
+            "Amara (CVS)",
+        ],
+    );
+
+    for who in ["Amara", "Tom", "Priya"] {
+        ok(&db, &["panel", "add", who]);
+        for app in &ids {
+            ok(&db, &["assign", app, who]);
+        }
+    }
+    ok(
+        &db,
+        &[
+            "conflict",
+            "declare",
+            &hope,
+            "--as",
+            "Priya",
+            "--relationship",
+            "My sister volunteers there",
+        ],
+    );
+    let err = fails(
+        &db,
+        &[
+            "score",
+            "set",
+            &hope,
+            "--as",
+            "Priya",
+            "--criterion",
+            "need",
+            "--value",
+            "3",
+            "--why",
+            "x",
+        ],
+    );
+    assert!(err.contains("conflict"), "{err}");
+    let criteria = ["relationships", "need", "plan", "reach"];
+    let score_all = |app: &str, who: &str, values: [u8; 4]| {
+        ok(&db, &["conflict", "declare", app, "--as", who, "--none"]);
+        for (c, v) in criteria.iter().zip(values) {
+            ok(
+                &db,
+                &[
+                    "score",
+                    "set",
+                    app,
+                    "--as",
+                    who,
+                    "--criterion",
+                    c,
+                    "--value",
+                    &v.to_string(),
+                    "--why",
+                    "From the evidence.",
+                ],
+            );
+        }
+    };
+    score_all(&hope, "Amara", [4, 4, 4, 4]);
+    assert!(
+        ok(&db, &["score", "show", &hope, "--as", "Tom"]).contains("no scores you may see"),
+        "blind before submitting"
+    );
+    score_all(&hope, "Tom", [2, 5, 4, 4]);
+    ok(&db, &["score", "submit", &hope, "--as", "Amara"]);
+    let tom_view = ok(&db, &["score", "show", &hope, "--as", "Tom"]);
+    assert!(
+        !tom_view.contains("Amara"),
+        "Tom has not submitted: {tom_view}"
+    );
+    ok(&db, &["score", "submit", &hope, "--as", "Tom"]);
+    assert!(ok(&db, &["score", "show", &hope, "--as", "Tom"]).contains("Amara"));
+    assert!(
+        ok(&db, &["score", "show", &hope, "--as", "Priya"]).contains("no scores"),
+        "conflicted sees nothing"
+    );
+    assert!(fails(
+        &db,
+        &[
+            "score",
+            "revise",
+            &hope,
+            "--as",
+            "Tom",
+            "--criterion",
+            "relationships",
+            "--value",
+            "3",
+            "--reason",
+            ""
+        ]
+    )
+    .contains("reason"));
+    ok(
+        &db,
+        &[
+            "score",
+            "revise",
+            &hope,
+            "--as",
+            "Tom",
+            "--criterion",
+            "relationships",
+            "--value",
+            "3",
+            "--reason",
+            "Watched the video again",
+        ],
+    );
+    for app in &ids[1..] {
+        score_all(app, "Amara", [3, 3, 3, 3]);
+        score_all(app, "Tom", [3, 4, 3, 3]);
+        ok(&db, &["score", "submit", app, "--as", "Amara"]);
+        ok(&db, &["score", "submit", app, "--as", "Tom"]);
+    }
+    let report = ok(&db, &["moderation", "report", &round]);
+    assert!(report.contains("alpha"), "{report}");
+    let agreed = |app: &str, v: u8, note: &str| {
+        let args: Vec<String> = criteria
+            .iter()
+            .map(|c| format!("{c}={v}:Clear evidence."))
+            .collect();
+        let mut all = vec!["moderation", "agree", app];
+        for a in &args {
+            all.push("--score");
+            all.push(a);
+        }
+        all.push("--note");
+        all.push(note);
+        ok(&db, &all);
+    };
+    agreed(&hope, 4, "Agreed after discussing the video.");
+    agreed(&ids[1], 3, "");
+    agreed(&ids[2], 3, "");
+    let allocation = ok(&db, &["decision", "allocate", &round]);
+    assert!(
+        allocation.contains("Hope Kitchen") && allocation.contains("DOES NOT FIT"),
+        "{allocation}"
+    );
+    ok(
+        &db,
+        &[
+            "decision",
+            "record",
+            &hope,
+            "--outcome",
+            "funded",
+            "--amount",
+            "8000",
+            "--reasons",
+            "Strong links with the families it serves.",
+        ],
+    );
+    ok(
+        &db,
+        &[
+            "decision",
+            "record",
+            &ids[2],
+            "--outcome",
+            "funded",
+            "--amount",
+            "6000",
+            "--reasons",
+            "A simple plan that reaches people.",
+        ],
+    );
+    let err = fails(
+        &db,
+        &[
+            "decision",
+            "record",
+            &ids[1],
+            "--outcome",
+            "funded",
+            "--amount",
+            "10000",
+            "--reasons",
+            "x",
+        ],
+    );
+    assert!(err.contains("budget"), "{err}");
+    ok(
+        &db,
+        &[
+            "decision",
+            "record",
+            &ids[1],
+            "--outcome",
+            "not-funded",
+            "--reasons",
+            "Not enough budget left this round.",
+        ],
+    );
+    let numbers: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["round", "numbers", &round, "--json"])).unwrap();
+    assert_eq!(numbers["funded"], 2);
+    assert_eq!(numbers["awarded_total_gbp"], 14000);
+    assert!(ok(&db, &["doctor"]).contains("no faults"));
+}
