@@ -11,5 +11,13 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     assetsInlineLimit: 0,
     sourcemap: false,
+    // Two pages: the app, and the projector window (its own capability, see
+    // src-tauri/capabilities/projector.json).
+    rollupOptions: {
+      input: {
+        main: "index.html",
+        projector: "projector.html",
+      },
+    },
   },
 });

@@ -34,7 +34,7 @@ impl AppState {
         }
     }
 
-    fn store(&self) -> Result<MutexGuard<'_, Store>, CommandError> {
+    pub(crate) fn store(&self) -> Result<MutexGuard<'_, Store>, CommandError> {
         match &self.db {
             Ok(db) => db.lock().map_err(|_| {
                 CommandError::store(
@@ -47,7 +47,7 @@ impl AppState {
 }
 
 /// "Today" on this computer: contacts and follow-ups are dated in local time.
-fn today() -> NaiveDate {
+pub(crate) fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
 

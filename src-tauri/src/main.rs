@@ -7,6 +7,7 @@ mod commands;
 mod error;
 #[cfg(test)]
 mod ui_contract;
+mod voting;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -69,6 +70,28 @@ fn main() -> ExitCode {
             commands::log_contact,
             commands::not_contacted,
             commands::first_paint,
+            voting::list_meetings,
+            voting::add_meeting,
+            voting::list_attendance,
+            voting::attend,
+            voting::list_issues,
+            voting::raise_issue,
+            voting::merge_issues,
+            voting::list_ballots,
+            voting::get_ballot,
+            voting::create_ballot,
+            voting::set_ballot_status,
+            voting::reveal_ballot,
+            voting::issue_tokens,
+            voting::voter_suggestions,
+            voting::cast_vote,
+            voting::void_vote,
+            voting::resolve_conflict,
+            voting::import_votes,
+            voting::ballot_result,
+            voting::ballot_votes,
+            voting::ballot_exports,
+            voting::open_projector,
         ])
         .run(tauri::generate_context!());
     match result {

@@ -7,18 +7,35 @@ import { notContacted } from "./views/not-contacted";
 import { organisationDetail } from "./views/organisation-detail";
 import { organisationForm } from "./views/organisation-form";
 import { organisations } from "./views/organisations";
+import { ballotScreen } from "./views/ballot";
+import { ballots, newBallot } from "./views/ballots";
+import { issues } from "./views/issues";
+import { meetings } from "./views/meetings";
+import { resultsScreen } from "./views/results";
 
 type Route =
   | { name: "organisations" }
   | { name: "new" }
   | { name: "detail"; id: string }
   | { name: "edit"; id: string }
-  | { name: "not-contacted" };
+  | { name: "not-contacted" }
+  | { name: "meetings" }
+  | { name: "issues" }
+  | { name: "ballots" }
+  | { name: "new-ballot" }
+  | { name: "ballot"; id: string }
+  | { name: "results"; id: string };
 
 function parse(hash: string): Route {
   if (hash === "#main") return { name: "organisations" };
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean);
   if (parts[0] === "not-contacted") return { name: "not-contacted" };
+  if (parts[0] === "meetings") return { name: "meetings" };
+  if (parts[0] === "issues") return { name: "issues" };
+  if (parts[0] === "ballots" && parts[1] === "new") return { name: "new-ballot" };
+  if (parts[0] === "ballots" && parts[1] && parts[2] === "results") return { name: "results", id: parts[1] };
+  if (parts[0] === "ballots" && parts[1]) return { name: "ballot", id: parts[1] };
+  if (parts[0] === "ballots") return { name: "ballots" };
   if (parts[0] === "organisations" && parts[1] === "new") return { name: "new" };
   if (parts[0] === "organisations" && parts[1] && parts[2] === "edit") return { name: "edit", id: parts[1] };
   if (parts[0] === "organisations" && parts[1]) return { name: "detail", id: parts[1] };
@@ -32,6 +49,12 @@ function markCurrentNav(route: Route): void {
     edit: "nav-organisations",
     "not-contacted": "nav-not-contacted",
     new: "nav-add-organisation",
+    meetings: "nav-meetings",
+    issues: "nav-issues",
+    ballots: "nav-ballots",
+    "new-ballot": "nav-ballots",
+    ballot: "nav-ballots",
+    results: "nav-ballots",
   };
   for (const a of document.querySelectorAll("nav a")) a.removeAttribute("aria-current");
   document.getElementById(current[route.name] ?? "")?.setAttribute("aria-current", "page");
@@ -65,6 +88,24 @@ async function render(s: Session): Promise<void> {
         break;
       case "detail":
         await organisationDetail(main, s, route.id);
+        break;
+      case "meetings":
+        await meetings(main);
+        break;
+      case "issues":
+        await issues(main);
+        break;
+      case "ballots":
+        await ballots(main);
+        break;
+      case "new-ballot":
+        await newBallot(main);
+        break;
+      case "ballot":
+        await ballotScreen(main, route.id);
+        break;
+      case "results":
+        await resultsScreen(main, route.id);
         break;
     }
   }

@@ -1,0 +1,399 @@
+//! Live voting end to end, on the real app: create a ranked ballot, open it, open the
+//! projector window, record votes by keyboard alone (type the voter, Enter, number keys,
+//! Enter), see a second vote by the same organisation refused with nothing lost, void a
+//! vote with a reason, watch the projector window's numbers change after each (it is
+//! updated by an event from the shell, not by polling), restart the app mid-ballot on the
+//! same database and find every vote, then record one more.
+//!
+//! Saves docs/screenshots/live-capture.png and docs/screenshots/projector.png.
+//! Needs what tests/app.rs needs (see tests/e2e/README.md); a missing piece fails.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context, Result};
+use fantoccini::key::Key;
+use fantoccini::wd::WindowHandle;
+use fantoccini::{Client, Locator};
+use trellis_e2e::{wait_for, wait_for_text, within, workspace_root, Display, Driver, CALL};
+
+const QUESTION: &str = "Which topic should the first workshop take?";
+const OPTIONS: &str = "Maternal health\nSickle cell care\nMental health";
+const FACILITATOR: &str = "Amara Okafor";
+
+/// One app at a time, as in tests/app.rs.
+static ONE_APP_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+async fn click(client: &Client, css: &str) -> Result<()> {
+    let el = wait_for(client, css).await?;
+    within(&format!("clicking {css}"), CALL, el.click()).await
+}
+
+async fn type_into(client: &Client, css: &str, text: &str) -> Result<()> {
+    let el = wait_for(client, css).await?;
+    within(&format!("clearing {css}"), CALL, el.clear()).await?;
+    within(&format!("typing into {css}"), CALL, el.send_keys(text)).await
+}
+
+/// Types `keys` into whichever element has focus, as a person at the keyboard would.
+async fn keyboard(client: &Client, keys: &str) -> Result<()> {
+    let focused = within("finding the focused element", CALL, client.active_element()).await?;
+    within(&format!("pressing {keys:?}"), CALL, focused.send_keys(keys)).await
+}
+
+fn enter() -> String {
+    char::from(Key::Enter).to_string()
+}
+
+/// Waits until the focused element has `id`, so the next key goes where a person's would.
+async fn wait_for_focus(client: &Client, id: &str) -> Result<()> {
+    let deadline = Instant::now() + CALL;
+    loop {
+        let focused = within("finding the focused element", CALL, client.active_element()).await?;
+        let found = within("reading its id", CALL, focused.attr("id")).await?;
+        if found.as_deref() == Some(id) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("focus never reached #{id}; it is on {found:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Picks a voter by typing part of the name and pressing Enter on the first match, then
+/// keys the choices and Enter; returns the confirmation.
+async fn record_vote(client: &Client, typed: &str, expect_voter: &str, keys: &str) -> Result<()> {
+    wait_for_focus(client, "voter-input").await?;
+    keyboard(client, typed).await?;
+    wait_for_text(
+        client,
+        "#voter-list [role=option][aria-selected=true]",
+        "the matching organisation, selected",
+        |t| t.contains(expect_voter),
+    )
+    .await?;
+    keyboard(client, &enter()).await?;
+    wait_for_focus(client, "vote-entry").await?;
+    keyboard(client, keys).await?;
+    keyboard(client, &enter()).await
+}
+
+async fn projector_handle(client: &Client, main: &WindowHandle) -> Result<WindowHandle> {
+    let deadline = Instant::now() + CALL;
+    loop {
+        let handles = within("listing windows", CALL, client.windows()).await?;
+        if let Some(other) = handles.into_iter().find(|h| h != main) {
+            return Ok(other);
+        }
+        if Instant::now() > deadline {
+            bail!("the projector window never appeared to WebDriver");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn switch(client: &Client, to: &WindowHandle) -> Result<()> {
+    within(
+        "switching window",
+        CALL,
+        client.switch_to_window(to.clone()),
+    )
+    .await
+}
+
+/// Reads the projector's turnout until it is `expected`.
+async fn projector_turnout(
+    client: &Client,
+    projector: &WindowHandle,
+    main: &WindowHandle,
+    expected: &str,
+) -> Result<String> {
+    switch(client, projector).await?;
+    let outcome = wait_for_text(client, "#projector [data-testid=turnout]", expected, |t| {
+        t == expected
+    })
+    .await;
+    let rows = match &outcome {
+        Ok(_) => {
+            wait_for_text(client, "#projector [data-testid=tally]", "the tally", |t| {
+                !t.is_empty()
+            })
+            .await
+        }
+        Err(_) => Ok(String::new()),
+    };
+    switch(client, main).await?;
+    outcome?;
+    rows
+}
+
+/// Captures `rect` of the screen until the picture is clearly not blank, then copies it
+/// into docs/screenshots.
+async fn screenshot(
+    display: &Display,
+    dir: &Path,
+    rect: (u64, u64, u64, u64),
+    name: &str,
+    min_size: u64,
+) -> Result<()> {
+    let shot = dir.join(name);
+    let mut size = 0;
+    for _ in 0..20 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        display.screenshot(&shot, rect)?;
+        size = std::fs::metadata(&shot)?.len();
+        if size > min_size {
+            break;
+        }
+    }
+    ensure!(
+        size > min_size,
+        "the screenshot looks blank ({size} bytes): {}",
+        shot.display()
+    );
+    let path = workspace_root().join("docs/screenshots").join(name);
+    std::fs::copy(&shot, &path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+async fn create_and_open_ballot(client: &Client) -> Result<()> {
+    click(client, "#load-demo").await?;
+    wait_for(client, "[data-testid=org-row]").await?;
+    click(client, "#nav-ballots").await?;
+    click(client, "#new-ballot").await?;
+    type_into(client, "#ballot-question", QUESTION).await?;
+    // Enter between lines, as typed (WebDriver does not turn "\n" into a key press).
+    type_into(client, "#ballot-labels", &OPTIONS.replace('\n', &enter())).await?;
+    let method = wait_for(client, "#ballot-method").await?;
+    within("choosing IRV", CALL, method.select_by_value("ranked-irv")).await?;
+    click(client, "#save-ballot").await?;
+    if let Err(e) = wait_for_text(client, "#ballot-title", "the question", |t| t == QUESTION).await {
+        let alert = wait_for_text(client, "main", "anything", |_| true).await.unwrap_or_default();
+        bail!("{e}; the screen says: {alert}");
+    }
+    wait_for_text(client, "[data-testid=ballot-status]", "draft", |t| {
+        t == "Draft"
+    })
+    .await?;
+    click(client, "#ballot-open").await?;
+    wait_for_text(client, "[data-testid=ballot-status]", "open", |t| {
+        t == "Open"
+    })
+    .await?;
+    wait_for(client, "#live-capture").await?;
+    type_into(client, "#facilitator-name", FACILITATOR).await?;
+    Ok(())
+}
+
+async fn session_one(client: &Client, display: &Display, dir: &Path) -> Result<()> {
+    create_and_open_ballot(client).await?;
+    let main = within("reading the main window's handle", CALL, client.window()).await?;
+
+    // The first vote, keyboard only: focus the voter box with Tab-free focus (the screen
+    // puts it there after a vote); here we focus it once by clicking, as on arrival.
+    click(client, "#voter-input").await?;
+    let started = Instant::now();
+    record_vote(client, "Windrush", "Windrush Elders Lunch Club", "12").await?;
+    wait_for_text(client, "#capture-confirmation", "the confirmation", |t| {
+        t.contains("Vote recorded for Windrush Elders Lunch Club Eastbrook: 1st Maternal health, 2nd Sickle cell care")
+    })
+    .await?;
+    eprintln!(
+        "voting: first vote recorded by keyboard in {:?}",
+        started.elapsed()
+    );
+    wait_for_text(
+        client,
+        "#recent-votes",
+        "the vote in the recent list",
+        |t| t.contains("Windrush"),
+    )
+    .await?;
+
+    // The live-capture screen for the README, before the projector covers it.
+    let rect = within("reading the window's place", CALL, client.get_window_rect()).await?;
+    screenshot(display, dir, rect, "live-capture.png", 40_000).await?;
+
+    // The projector, results hidden until revealed.
+    click(client, "#open-projector").await?;
+    let projector = projector_handle(client, &main).await?;
+    switch(client, &projector).await?;
+    wait_for(client, "[data-testid=results-hidden]").await?;
+    wait_for_text(client, "#projector [data-testid=turnout]", "1 vote", |t| {
+        t == "1"
+    })
+    .await?;
+    switch(client, &main).await?;
+    click(client, "#ballot-reveal").await?;
+    wait_for_text(client, "[data-testid=ballot-revealed]", "shown", |t| {
+        t.starts_with("Shown")
+    })
+    .await?;
+    let tally = projector_turnout(client, &projector, &main, "1").await?;
+    ensure!(
+        tally.contains("Maternal health"),
+        "the projector should show the tally: {tally:?}"
+    );
+
+    // The ballot screen was redrawn by Reveal; the live form is back on the voter box.
+    wait_for(client, "#live-capture").await?;
+    click(client, "#voter-input").await?;
+    let started = Instant::now();
+    record_vote(client, "Noor", "Noor Mothers", "312").await?;
+    wait_for_text(client, "#capture-confirmation", "the second confirmation", |t| {
+        t.contains("Noor Mothers' Network: 1st Mental health, 2nd Maternal health, 3rd Sickle cell care")
+    })
+    .await?;
+    projector_turnout(client, &projector, &main, "2").await?;
+    eprintln!(
+        "voting: second vote on the projector {:?} after the keys",
+        started.elapsed()
+    );
+
+    // A second vote by the same organisation is refused; the choices stay on screen.
+    click(client, "#voter-input").await?;
+    record_vote(client, "Windrush", "Windrush Elders Lunch Club", "3").await?;
+    wait_for_text(client, "#capture-error", "the refusal", |t| {
+        t.starts_with("Not recorded")
+    })
+    .await?;
+    wait_for_text(client, "#entry-summary", "the kept choice", |t| {
+        t.contains("1st Mental health")
+    })
+    .await?;
+    keyboard(client, &char::from(Key::Escape).to_string()).await?;
+    wait_for_focus(client, "voter-input").await?;
+    projector_turnout(client, &projector, &main, "2").await?;
+
+    // Void the first vote (the oldest row, last in the newest-first list), by keyboard.
+    let rows = within(
+        "listing void buttons",
+        CALL,
+        client.find_all(Locator::Css("#recent-votes button.void-vote")),
+    )
+    .await?;
+    let oldest = rows.last().context("no Void button")?.clone();
+    within("focusing Void", CALL, oldest.send_keys(&enter())).await?;
+    wait_for_focus(client, "void-reason").await?;
+    keyboard(client, "Recorded for the wrong organisation").await?;
+    keyboard(client, &enter()).await?;
+    wait_for_text(
+        client,
+        "#capture-confirmation",
+        "the void confirmation",
+        |t| t.contains("voided: Recorded for the wrong organisation"),
+    )
+    .await?;
+    wait_for_text(client, "#recent-votes", "the voided row", |t| {
+        t.contains("Voided: Recorded for the wrong organisation")
+    })
+    .await?;
+    let tally = projector_turnout(client, &projector, &main, "1").await?;
+    ensure!(
+        tally.contains("Mental health"),
+        "projector tally after the void: {tally:?}"
+    );
+
+    // The projector for the README.
+    switch(client, &projector).await?;
+    let rect = within(
+        "reading the projector's place",
+        CALL,
+        client.get_window_rect(),
+    )
+    .await?;
+    screenshot(display, dir, rect, "projector.png", 10_000).await?;
+    switch(client, &main).await?;
+    Ok(())
+}
+
+/// After a restart on the same database: both votes are there (one voided), the ballot is
+/// still open, and voting carries on.
+async fn session_two(client: &Client) -> Result<()> {
+    click(client, "#nav-ballots").await?;
+    wait_for_text(client, "#ballot-table", "the ballot", |t| t.contains(QUESTION)).await?;
+    let link = within(
+        "finding the ballot",
+        CALL,
+        client.find(Locator::LinkText(QUESTION)),
+    )
+    .await?;
+    within("opening the ballot", CALL, link.click()).await?;
+    wait_for_text(client, "[data-testid=ballot-status]", "still open", |t| {
+        t == "Open"
+    })
+    .await?;
+    wait_for_text(client, "#recent-votes", "both votes", |t| {
+        t.contains("Windrush")
+            && t.contains("Noor")
+            && t.contains("Voided: Recorded for the wrong organisation")
+    })
+    .await?;
+    type_into(client, "#facilitator-name", FACILITATOR).await?;
+    click(client, "#voter-input").await?;
+    record_vote(client, "Amani", "Amani Arts", "2").await?;
+    wait_for_text(
+        client,
+        "#capture-confirmation",
+        "the vote after restart",
+        |t| t.contains("Amani Arts and Wellbeing Ltd: 1st Sickle cell care"),
+    )
+    .await?;
+
+    click(client, "#ballot-results-link").await?;
+    wait_for_text(client, "[data-testid=turnout]", "2 counted", |t| t == "2").await?;
+    let audit = within(
+        "counting audit rows",
+        CALL,
+        client.find_all(Locator::Css("[data-testid=audit-row]")),
+    )
+    .await?;
+    ensure!(
+        audit.len() == 3,
+        "expected 3 votes in the audit list, found {}",
+        audit.len()
+    );
+    wait_for_text(client, "#audit-table", "the void in the audit list", |t| {
+        t.contains("voided: Recorded for the wrong organisation (by Amara Okafor)")
+    })
+    .await?;
+    click(client, "#export-audit-csv").await?;
+    let text = within(
+        "reading the export",
+        CALL,
+        wait_for(client, "#export-text").await?.prop("value"),
+    )
+    .await?
+    .unwrap_or_default();
+    ensure!(text.starts_with("vote_id,"), "audit CSV: {text:?}");
+    Ok(())
+}
+
+async fn close(client: Client) -> Result<()> {
+    within("closing the session (the app exits)", CALL, client.close()).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_voting_by_keyboard_with_projector_and_restart() -> Result<()> {
+    let _turn = ONE_APP_AT_A_TIME.lock().await;
+    let display = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("trellis.sqlite3");
+    let driver = Driver::start(&display, &db, dir.path())?;
+
+    let started = Instant::now();
+    let client = driver.session().await?;
+    let outcome = session_one(&client, &display, dir.path()).await;
+    close(client).await?;
+    outcome.context("session 1: ballot, keyboard votes, void, projector")?;
+    eprintln!("voting: session 1 took {:?}", started.elapsed());
+
+    let started = Instant::now();
+    let client = driver.session().await?;
+    let outcome = session_two(&client).await;
+    close(client).await?;
+    outcome.context("session 2: after a restart every vote is there")?;
+    eprintln!("voting: session 2 took {:?}", started.elapsed());
+    Ok(())
+}

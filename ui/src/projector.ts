@@ -1,0 +1,53 @@
+// The projector window: one ballot's live tally in large type, or "Results hidden" until
+// the facilitator reveals it. It fetches the tally once, then again each time the shell
+// emits "ballot-changed" for this ballot (after a vote, void, reveal, open or close).
+// Nothing polls. Its capability allows only ballot_result and listening for events.
+import "./styles.css";
+import { listen } from "@tauri-apps/api/event";
+import { asCommandError } from "./api";
+import { h } from "./dom";
+import { votingApi, type BallotResult } from "./voting/api";
+import { renderTally, tallyFacts } from "./voting/tally";
+
+const ballotId = new URLSearchParams(location.search).get("ballot") ?? "";
+const root = document.getElementById("projector") as HTMLElement;
+
+function show(result: BallotResult): void {
+  const status = result.status === "open" ? "Voting is open" : result.status === "closed" ? "Voting is closed" : "Voting has not opened";
+  const body: HTMLElement[] = [
+    h("h1", { id: "projector-question" }, result.question),
+    h("p", { class: "projector-status", "data-testid": "projector-status" }, status),
+    tallyFacts(result),
+  ];
+  if (result.revealed) {
+    body.push(renderTally(result));
+  } else {
+    body.push(h("p", { class: "projector-hidden", "data-testid": "results-hidden" }, "Results hidden"));
+  }
+  root.replaceChildren(...body);
+  root.dataset.turnout = String(result.turnout);
+}
+
+// Responses can overtake each other; only the newest is shown.
+let seq = 0;
+async function refresh(): Promise<void> {
+  const mine = ++seq;
+  root.setAttribute("aria-busy", "true");
+  try {
+    const result = await votingApi.ballotResult(ballotId);
+    if (mine === seq) show(result);
+  } catch (e) {
+    if (mine === seq) root.replaceChildren(h("p", { role: "alert" }, asCommandError(e).message));
+  } finally {
+    if (mine === seq) root.setAttribute("aria-busy", "false");
+  }
+}
+
+async function start(): Promise<void> {
+  await listen<string>("ballot-changed", (event) => {
+    if (event.payload === ballotId) void refresh();
+  });
+  await refresh();
+}
+
+void start();
