@@ -11,6 +11,7 @@ pub mod grants;
 pub mod hlc;
 pub mod income;
 pub mod invalid;
+pub mod letter;
 pub mod issue;
 pub mod meeting;
 pub mod op;
