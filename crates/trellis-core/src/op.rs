@@ -18,6 +18,7 @@ use crate::grants::round::RoundFields;
 use crate::grants::scoring::{check_revision_reason, PanelRole, Score};
 use crate::invalid::{FieldError, Invalid};
 use crate::issue::{EvidenceFields, IssueFields};
+use crate::letter::{check_template, Delivery, LetterContent, LetterState, OutcomeKind, Template};
 use crate::meeting::{AttendanceFields, MeetingFields, NoteFields};
 use crate::organisation::{OrganisationFields, OrganisationPatch};
 use crate::settings;
@@ -151,6 +152,49 @@ pub enum Operation {
     ModerationAgree { id: Uuid, agreed: AgreedScores },
     #[serde(rename = "decision.record")]
     DecisionRecord { id: Uuid, decision: Decision },
+    /// A letter template for one outcome; the latest one for the outcome stands.
+    #[serde(rename = "letter.template")]
+    LetterTemplate {
+        kind: OutcomeKind,
+        template: Template,
+    },
+    /// A letter's first version, drafted for an application with a decision.
+    #[serde(rename = "letter.draft")]
+    LetterDraft {
+        id: Uuid,
+        application_id: Uuid,
+        content: LetterContent,
+    },
+    /// A new version of a letter (every version is kept; an approved one never changes).
+    #[serde(rename = "letter.edit")]
+    LetterEdit {
+        letter_id: Uuid,
+        version: u32,
+        content: LetterContent,
+    },
+    /// Approves a version; `date` is the letter's date.
+    #[serde(rename = "letter.approve")]
+    LetterApprove {
+        letter_id: Uuid,
+        version: u32,
+        date: NaiveDate,
+    },
+    /// A fact about an approved letter: printed, or sent (and how).
+    #[serde(rename = "letter.state")]
+    LetterStateSet {
+        id: Uuid,
+        letter_id: Uuid,
+        version: u32,
+        state: LetterState,
+        date: NaiveDate,
+        how: Option<Delivery>,
+    },
+    /// An organisation's preferences for letters; last writer wins.
+    #[serde(rename = "organisation.preference")]
+    OrganisationPreference {
+        organisation_id: Uuid,
+        large_print: bool,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -161,7 +205,7 @@ pub enum OpDecodeError {
     BadPayload { kind: String, reason: String },
 }
 
-pub const KINDS: [&str; 30] = [
+pub const KINDS: [&str; 36] = [
     "organisation.create",
     "organisation.update",
     "contact.log",
@@ -192,6 +236,12 @@ pub const KINDS: [&str; 30] = [
     "score.revise",
     "moderation.agree",
     "decision.record",
+    "letter.template",
+    "letter.draft",
+    "letter.edit",
+    "letter.approve",
+    "letter.state",
+    "organisation.preference",
 ];
 
 impl Operation {
@@ -227,6 +277,12 @@ impl Operation {
             Operation::ScoreRevise { .. } => KINDS[27],
             Operation::ModerationAgree { .. } => KINDS[28],
             Operation::DecisionRecord { .. } => KINDS[29],
+            Operation::LetterTemplate { .. } => KINDS[30],
+            Operation::LetterDraft { .. } => KINDS[31],
+            Operation::LetterEdit { .. } => KINDS[32],
+            Operation::LetterApprove { .. } => KINDS[33],
+            Operation::LetterStateSet { .. } => KINDS[34],
+            Operation::OrganisationPreference { .. } => KINDS[35],
         }
     }
 
@@ -355,6 +411,36 @@ impl Operation {
                 }
             }
             Operation::ScoreRevise { reason, .. } => check_revision_reason(reason),
+            Operation::LetterTemplate { template, .. } => check_template(template),
+            Operation::LetterDraft { content, .. } => content.check(),
+            Operation::LetterEdit {
+                content, version, ..
+            } => {
+                if *version < 2 {
+                    Err(Invalid::one("version", "an edit makes version 2 or later"))
+                } else {
+                    content.check()
+                }
+            }
+            Operation::LetterApprove { version, .. } => {
+                if *version == 0 {
+                    Err(Invalid::one("version", "versions are numbered from 1"))
+                } else {
+                    Ok(())
+                }
+            }
+            Operation::LetterStateSet { state, how, .. } => match (state, how) {
+                (LetterState::Sent, None) => Err(Invalid::one(
+                    "how",
+                    "say how the letter was sent: post, email or hand",
+                )),
+                (LetterState::Printed, Some(_)) => Err(Invalid::one(
+                    "how",
+                    "only a sent letter says how it was sent",
+                )),
+                _ => Ok(()),
+            },
+            Operation::OrganisationPreference { .. } => Ok(()),
             // These need the round's rubric or the application's amount: the store checks
             // them against what it holds.
             Operation::RoundExtension { .. }

@@ -8,11 +8,23 @@ use crate::invalid::Invalid;
 
 pub const PROGRAMME_NAME: &str = "programme_name";
 pub const SMALL_ORG_THRESHOLD_GBP: &str = "small_org_threshold_gbp";
+/// The letterhead's address lines (a JSON array of up to 6 short lines).
+pub const LETTERHEAD_ADDRESS: &str = "letterhead_address";
+/// Who signs letters, e.g. "Amara Okafor, Grants Officer".
+pub const LETTER_SIGN_OFF: &str = "letter_sign_off";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
     pub programme_name: String,
     pub small_org_threshold_gbp: u64,
+    #[serde(default)]
+    pub letterhead_address: Vec<String>,
+    #[serde(default = "default_sign_off")]
+    pub letter_sign_off: String,
+}
+
+fn default_sign_off() -> String {
+    "The grants team".into()
 }
 
 impl Default for Settings {
@@ -20,6 +32,8 @@ impl Default for Settings {
         Settings {
             programme_name: "Anti-racist commissioning programme".into(),
             small_org_threshold_gbp: DEFAULT_SMALL_ORG_THRESHOLD_GBP,
+            letterhead_address: Vec::new(),
+            letter_sign_off: default_sign_off(),
         }
     }
 }
@@ -38,9 +52,32 @@ pub fn validate(key: &str, value: &Value) -> Result<Value, Invalid> {
                 "the small-organisation threshold is a whole number of pounds a year, 1 to 100,000,000",
             )),
         },
+        LETTERHEAD_ADDRESS => {
+            let lines: Option<Vec<String>> = value.as_array().and_then(|a| {
+                a.iter()
+                    .map(|l| l.as_str().map(|s| s.trim().to_string()))
+                    .collect()
+            });
+            match lines {
+                Some(lines)
+                    if lines.len() <= 6
+                        && lines.iter().all(|l| !l.is_empty() && l.chars().count() <= 100) =>
+                {
+                    Ok(Value::from(lines))
+                }
+                _ => Err(Invalid::one(
+                    key,
+                    "the letterhead address is up to 6 lines, each 1 to 100 characters",
+                )),
+            }
+        }
+        LETTER_SIGN_OFF => match value.as_str().map(str::trim) {
+            Some(s) if !s.is_empty() && s.chars().count() <= 200 => Ok(Value::from(s)),
+            _ => Err(Invalid::one(key, "the letter sign-off is 1 to 200 characters of text")),
+        },
         other => Err(Invalid::one(
             "key",
-            format!("{other} is not a setting; settings are {PROGRAMME_NAME} and {SMALL_ORG_THRESHOLD_GBP}"),
+            format!("{other} is not a setting; settings are {PROGRAMME_NAME}, {SMALL_ORG_THRESHOLD_GBP}, {LETTERHEAD_ADDRESS} and {LETTER_SIGN_OFF}"),
         )),
     }
 }
@@ -57,6 +94,19 @@ impl Settings {
             SMALL_ORG_THRESHOLD_GBP => {
                 if let Some(n) = value.as_u64() {
                     self.small_org_threshold_gbp = n;
+                }
+            }
+            LETTERHEAD_ADDRESS => {
+                if let Some(a) = value.as_array() {
+                    self.letterhead_address = a
+                        .iter()
+                        .filter_map(|l| l.as_str().map(str::to_string))
+                        .collect();
+                }
+            }
+            LETTER_SIGN_OFF => {
+                if let Some(s) = value.as_str() {
+                    self.letter_sign_off = s.to_string();
                 }
             }
             _ => {}

@@ -190,6 +190,12 @@ fn write_tables(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(), S
         | Operation::ScoreRevise { .. }
         | Operation::ModerationAgree { .. }
         | Operation::DecisionRecord { .. } => crate::write_grants::write(tx, op, stamp),
+        Operation::LetterTemplate { .. }
+        | Operation::LetterDraft { .. }
+        | Operation::LetterEdit { .. }
+        | Operation::LetterApprove { .. }
+        | Operation::LetterStateSet { .. }
+        | Operation::OrganisationPreference { .. } => crate::write_letters::write(tx, op, stamp),
     }
 }
 

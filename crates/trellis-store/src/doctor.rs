@@ -25,7 +25,12 @@ impl DoctorReport {
     }
 }
 
-const TABLES: [&str; 28] = [
+const TABLES: [&str; 33] = [
+    "letter_template",
+    "letter",
+    "letter_version",
+    "letter_state",
+    "organisation_preference",
     "round",
     "round_extension",
     "panel_member",

@@ -122,6 +122,11 @@ impl Store {
             "score_submissions": table(c, "SELECT id, application_id, assessor_id, scores, reason, hlc, device_id FROM score_submission ORDER BY id", &["scores"])?,
             "agreed_scores": table(c, "SELECT id, application_id, agreed, hlc, device_id FROM agreed_scores ORDER BY id", &["agreed"])?,
             "decisions": table(c, "SELECT id, application_id, decision, hlc, device_id FROM decision ORDER BY id", &["decision"])?,
+            "letter_templates": table(c, "SELECT kind, template FROM letter_template ORDER BY kind", &["template"])?,
+            "letters": table(c, "SELECT id, application_id FROM letter ORDER BY id", &[])?,
+            "letter_versions": table(c, "SELECT letter_id, version, content, approved_on FROM letter_version ORDER BY letter_id, version", &["content"])?,
+            "letter_states": table(c, "SELECT id, letter_id, version, state, date, how, hlc, device_id FROM letter_state ORDER BY id", &[])?,
+            "organisation_preferences": table(c, "SELECT organisation_id, large_print FROM organisation_preference ORDER BY organisation_id", &[])?,
             "vote_resolutions": table(c, "SELECT id, ballot_id, voter_key, keep, reason, by_whom AS by, device_id, hlc FROM vote_resolution ORDER BY id", &[])?,
         }))
     }

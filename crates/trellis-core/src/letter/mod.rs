@@ -137,8 +137,6 @@ pub struct LetterFacts {
     pub rubric: Rubric,
     pub agreed: Option<AgreedScores>,
     pub sign_off: String,
-    /// The letter's date in words, for `{date}`.
-    pub date: String,
 }
 
 /// "£12,500".
@@ -254,7 +252,6 @@ pub fn draft_letter(template: &Template, facts: &LetterFacts) -> Result<LetterCo
             },
         ),
         ("sign_off", facts.sign_off.clone()),
-        ("date", facts.date.clone()),
     ];
     let support = fill(&template.support_offer, &values, "");
     let fill_all = |t: &str| fill(t, &values, &support);
@@ -340,3 +337,51 @@ fn fill(text: &str, values: &[(&str, String)], support: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// What happened to an approved letter after approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LetterState {
+    Printed,
+    Sent,
+}
+
+/// How a letter was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    Post,
+    Email,
+    Hand,
+}
+
+impl Delivery {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Delivery::Post => "post",
+            Delivery::Email => "email",
+            Delivery::Hand => "hand",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Delivery, Invalid> {
+        match raw.trim().to_lowercase().as_str() {
+            "post" => Ok(Delivery::Post),
+            "email" | "e-mail" => Ok(Delivery::Email),
+            "hand" | "by hand" => Ok(Delivery::Hand),
+            other => Err(Invalid::one(
+                "how",
+                format!("{other:?}: say how it was sent: post, email or hand"),
+            )),
+        }
+    }
+}
+
+impl LetterState {
+    pub fn code(&self) -> &'static str {
+        match self {
+            LetterState::Printed => "printed",
+            LetterState::Sent => "sent",
+        }
+    }
+}

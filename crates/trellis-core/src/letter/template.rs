@@ -43,7 +43,7 @@ impl OutcomeKind {
 }
 
 /// Every placeholder a template may use.
-pub const PLACEHOLDERS: [&str; 13] = [
+pub const PLACEHOLDERS: [&str; 12] = [
     "organisation",
     "contact",
     "round",
@@ -56,7 +56,6 @@ pub const PLACEHOLDERS: [&str; 13] = [
     "improvements",
     "support_offer",
     "sign_off",
-    "date",
 ];
 
 /// The paragraph that marks where the per-criterion table goes.

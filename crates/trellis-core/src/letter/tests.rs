@@ -34,7 +34,6 @@ fn facts(outcome: Outcome, values: [u8; 4]) -> LetterFacts {
         }),
         rubric,
         sign_off: "Amara Okafor, Grants Officer".into(),
-        date: "20 July 2026".into(),
     }
 }
 

@@ -1,0 +1,425 @@
+//! Feedback letters: templates, drafts built from decisions, versions, approval, printed
+//! and sent; organisations' large-print preference. Form-level writes build an operation
+//! and call `apply`; reads return the letters of a round with their state.
+
+use chrono::NaiveDate;
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+use trellis_core::letter::{
+    check_template, default_template, draft_letter, Delivery, LetterContent, LetterFacts,
+    LetterState, OutcomeKind, Template,
+};
+use trellis_core::op::Operation;
+use trellis_core::Invalid;
+use uuid::Uuid;
+
+use crate::write_letters::latest_version;
+use crate::{Store, StoreError};
+
+/// Where a letter is: draft (latest version not approved), approved, printed or sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LetterStatus {
+    Draft,
+    Approved,
+    Printed,
+    Sent,
+}
+
+impl LetterStatus {
+    pub fn code(&self) -> &'static str {
+        match self {
+            LetterStatus::Draft => "draft",
+            LetterStatus::Approved => "approved",
+            LetterStatus::Printed => "printed",
+            LetterStatus::Sent => "sent",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LetterVersionView {
+    pub version: u32,
+    pub content: LetterContent,
+    /// The letter's date once this version is approved.
+    pub approved_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LetterStateView {
+    pub version: u32,
+    pub state: LetterState,
+    pub date: NaiveDate,
+    pub how: Option<Delivery>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LetterView {
+    pub id: Uuid,
+    pub application_id: Uuid,
+    pub organisation_id: Uuid,
+    pub organisation_name: String,
+    pub outcome: Option<OutcomeKind>,
+    pub status: LetterStatus,
+    pub large_print: bool,
+    /// Oldest first; the last is the current text.
+    pub versions: Vec<LetterVersionView>,
+    pub states: Vec<LetterStateView>,
+}
+
+impl LetterView {
+    pub fn latest(&self) -> &LetterVersionView {
+        self.versions
+            .last()
+            .expect("a letter has at least one version")
+    }
+
+    /// The newest approved version: what is printed.
+    pub fn approved(&self) -> Option<&LetterVersionView> {
+        self.versions.iter().rev().find(|v| v.approved_on.is_some())
+    }
+
+    /// The fixed identifier of a version, used as its PDF's document id.
+    pub fn document_id(&self, version: u32) -> String {
+        format!("{}-v{version}", self.id)
+    }
+}
+
+/// What drafting a round's letters did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DraftReport {
+    /// (letter id, organisation name)
+    pub drafted: Vec<(Uuid, String)>,
+    /// Organisations whose application has no decision yet.
+    pub undecided: Vec<String>,
+    /// Applications that already had a letter.
+    pub already: usize,
+}
+
+fn bad(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::damaged(what, e)
+}
+
+impl Store {
+    /// The template for an outcome: the stored one, else the default.
+    pub fn letter_template(&self, kind: OutcomeKind) -> Result<Template, StoreError> {
+        let raw: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT template FROM letter_template WHERE kind = ?1",
+                [kind.code()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match raw {
+            Some(r) => serde_json::from_str(&r).map_err(|e| bad("letter template", e)),
+            None => Ok(default_template(kind)),
+        }
+    }
+
+    /// Saves a template; refuses an unknown placeholder, naming it and its section.
+    pub fn set_letter_template(
+        &mut self,
+        kind: OutcomeKind,
+        template: &Template,
+    ) -> Result<(), StoreError> {
+        check_template(template)?;
+        self.apply(&Operation::LetterTemplate {
+            kind,
+            template: template.clone(),
+        })?;
+        Ok(())
+    }
+
+    /// Everything a letter for this application is drafted from; an application with
+    /// no decision is refused, naming the organisation.
+    pub fn letter_facts(&self, application_id: Uuid) -> Result<LetterFacts, StoreError> {
+        let app = self.application(application_id)?;
+        let decision = app.decision.clone().ok_or_else(|| {
+            Invalid::one(
+                "application_id",
+                format!(
+                    "{}'s application ({application_id}) has no decision yet; record the decision before drafting its letter",
+                    app.organisation_name
+                ),
+            )
+        })?;
+        let round = self.round(app.round_id)?.fields;
+        let org =
+            crate::organisations::fields(&self.conn, app.organisation_id)?.ok_or_else(|| {
+                StoreError::NotFound {
+                    what: "organisation",
+                    id: app.organisation_id.to_string(),
+                }
+            })?;
+        let mut address: Vec<String> = org
+            .address
+            .split([',', '\n'])
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        if !org.postcode.trim().is_empty() {
+            address.push(org.postcode.trim().to_string());
+        }
+        let settings = self.settings()?;
+        Ok(LetterFacts {
+            organisation: app.organisation_name,
+            address,
+            contact: None,
+            round: round.title,
+            programme: settings.programme_name,
+            decision,
+            rubric: round.rubric,
+            agreed: app.agreed,
+            sign_off: settings.letter_sign_off,
+        })
+    }
+
+    /// Drafts the letter for one application from its decision and agreed scores.
+    pub fn draft_letter(&mut self, application_id: Uuid) -> Result<Uuid, StoreError> {
+        let facts = self.letter_facts(application_id)?;
+        let template = self.letter_template(OutcomeKind::of(&facts.decision.outcome))?;
+        let content = draft_letter(&template, &facts)?;
+        let id = Uuid::now_v7();
+        self.apply(&Operation::LetterDraft {
+            id,
+            application_id,
+            content,
+        })?;
+        Ok(id)
+    }
+
+    /// Drafts a letter for every decided application of the round that has none yet, all
+    /// in one transaction; names the organisations still waiting for a decision.
+    pub fn draft_round_letters(&mut self, round_id: Uuid) -> Result<DraftReport, StoreError> {
+        let mut report = DraftReport::default();
+        let mut ops = Vec::new();
+        for app in self.applications(round_id)? {
+            if self.letter_for_application(app.id)?.is_some() {
+                report.already += 1;
+                continue;
+            }
+            let Some(decision) = &app.decision else {
+                report.undecided.push(app.organisation_name.clone());
+                continue;
+            };
+            let facts = self.letter_facts(app.id)?;
+            let template = self.letter_template(OutcomeKind::of(&decision.outcome))?;
+            let content = draft_letter(&template, &facts)?;
+            let id = Uuid::now_v7();
+            ops.push(Operation::LetterDraft {
+                id,
+                application_id: app.id,
+                content,
+            });
+            report.drafted.push((id, app.organisation_name.clone()));
+        }
+        if !ops.is_empty() {
+            self.apply_all(&ops).map_err(|e| e.error)?;
+        }
+        Ok(report)
+    }
+
+    pub fn letter_for_application(&self, application_id: Uuid) -> Result<Option<Uuid>, StoreError> {
+        let raw: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT id FROM letter WHERE application_id = ?1",
+                [application_id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        raw.map(|r| Uuid::parse_str(&r).map_err(|e| bad("letter id", e)))
+            .transpose()
+    }
+
+    /// Saves a new version of a letter; returns its number.
+    pub fn edit_letter(
+        &mut self,
+        letter_id: Uuid,
+        content: &LetterContent,
+    ) -> Result<u32, StoreError> {
+        let (latest, _) =
+            latest_version(&self.conn, letter_id)?.ok_or_else(|| StoreError::NotFound {
+                what: "letter",
+                id: letter_id.to_string(),
+            })?;
+        content.check()?;
+        self.apply(&Operation::LetterEdit {
+            letter_id,
+            version: latest + 1,
+            content: content.clone(),
+        })?;
+        Ok(latest + 1)
+    }
+
+    /// Approves the latest version, dated `date`; returns its number.
+    pub fn approve_letter(&mut self, letter_id: Uuid, date: NaiveDate) -> Result<u32, StoreError> {
+        let (latest, _) =
+            latest_version(&self.conn, letter_id)?.ok_or_else(|| StoreError::NotFound {
+                what: "letter",
+                id: letter_id.to_string(),
+            })?;
+        self.apply(&Operation::LetterApprove {
+            letter_id,
+            version: latest,
+            date,
+        })?;
+        Ok(latest)
+    }
+
+    /// Records that the approved letter was printed or sent.
+    pub fn mark_letter(
+        &mut self,
+        letter_id: Uuid,
+        state: LetterState,
+        date: NaiveDate,
+        how: Option<Delivery>,
+    ) -> Result<u32, StoreError> {
+        let view = self.letter(letter_id)?;
+        let version = view.approved().map(|v| v.version).ok_or_else(|| {
+            Invalid::one(
+                "letter_id",
+                format!(
+                    "the letter to {} is not approved yet; approve it before it is printed or sent",
+                    view.organisation_name
+                ),
+            )
+        })?;
+        self.apply(&Operation::LetterStateSet {
+            id: Uuid::now_v7(),
+            letter_id,
+            version,
+            state,
+            date,
+            how,
+        })?;
+        Ok(version)
+    }
+
+    pub fn set_large_print(
+        &mut self,
+        organisation_id: Uuid,
+        large_print: bool,
+    ) -> Result<(), StoreError> {
+        self.apply(&Operation::OrganisationPreference {
+            organisation_id,
+            large_print,
+        })?;
+        Ok(())
+    }
+
+    pub fn large_print(&self, organisation_id: Uuid) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT large_print FROM organisation_preference WHERE organisation_id = ?1",
+                [organisation_id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(false))
+    }
+
+    pub fn letter(&self, id: Uuid) -> Result<LetterView, StoreError> {
+        let c = &self.conn;
+        let app: String = c
+            .query_row(
+                "SELECT application_id FROM letter WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "letter",
+                id: id.to_string(),
+            })?;
+        let app =
+            self.application(Uuid::parse_str(&app).map_err(|e| bad("letter application", e))?)?;
+        let versions = c
+            .prepare("SELECT version, content, approved_on FROM letter_version WHERE letter_id = ?1 ORDER BY version")?
+            .query_map([id.to_string()], |r| {
+                Ok((r.get::<_, u32>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
+            })?
+            .map(|row| {
+                let (version, content, approved_on) = row?;
+                Ok(LetterVersionView {
+                    version,
+                    content: serde_json::from_str(&content).map_err(|e| bad("letter content", e))?,
+                    approved_on: approved_on
+                        .map(|d| d.parse().map_err(|e| bad("approval date", e)))
+                        .transpose()?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let states = c
+            .prepare("SELECT version, state, date, how FROM letter_state WHERE letter_id = ?1 ORDER BY hlc, id")?
+            .query_map([id.to_string()], |r| {
+                Ok((r.get::<_, u32>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
+            })?
+            .map(|row| {
+                let (version, state, date, how) = row?;
+                Ok(LetterStateView {
+                    version,
+                    state: serde_json::from_value(serde_json::Value::from(state)).map_err(|e| bad("letter state", e))?,
+                    date: date.parse().map_err(|e| bad("letter state date", e))?,
+                    how: how
+                        .map(|h| Delivery::parse(&h).map_err(|e| bad("letter delivery", e)))
+                        .transpose()?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let latest = versions
+            .last()
+            .ok_or_else(|| bad("letter", "it has no versions"))?;
+        let status = if latest.approved_on.is_none() {
+            LetterStatus::Draft
+        } else {
+            let of_latest = |s: LetterState| {
+                states
+                    .iter()
+                    .any(|x| x.version == latest.version && x.state == s)
+            };
+            if of_latest(LetterState::Sent) {
+                LetterStatus::Sent
+            } else if of_latest(LetterState::Printed) {
+                LetterStatus::Printed
+            } else {
+                LetterStatus::Approved
+            }
+        };
+        Ok(LetterView {
+            id,
+            application_id: app.id,
+            organisation_id: app.organisation_id,
+            large_print: self.large_print(app.organisation_id)?,
+            organisation_name: app.organisation_name,
+            outcome: app.decision.as_ref().map(|d| OutcomeKind::of(&d.outcome)),
+            status,
+            versions,
+            states,
+        })
+    }
+
+    /// The round's letters, by organisation name.
+    pub fn round_letters(&self, round_id: Uuid) -> Result<Vec<LetterView>, StoreError> {
+        let ids: Vec<String> = self
+            .conn
+            .prepare(
+                "SELECT l.id FROM letter l JOIN application a ON a.id = l.application_id WHERE a.round_id = ?1 ORDER BY l.id",
+            )?
+            .query_map(params![round_id.to_string()], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut out = ids
+            .iter()
+            .map(|id| self.letter(Uuid::parse_str(id).map_err(|e| bad("letter id", e))?))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        out.sort_by(|a, b| {
+            a.organisation_name
+                .to_lowercase()
+                .cmp(&b.organisation_name.to_lowercase())
+                .then(a.id.cmp(&b.id))
+        });
+        Ok(out)
+    }
+}
