@@ -2,6 +2,7 @@
 
 mod args;
 mod grants;
+mod letters;
 mod orgs;
 mod report;
 mod voting;
@@ -81,8 +82,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo => {
             let s = store.load_demo(today)?;
             println!(
-                "loaded demo programme: {} organisations, {} meetings, {} issues, {} contacts, a topic ballot with {} votes",
-                s.organisations, s.meetings, s.issues, s.contacts, s.votes
+                "loaded demo programme: {} organisations, {} meetings, {} issues, {} contacts, a topic ballot with {} votes, a funding round with {} applications",
+                s.organisations, s.meetings, s.issues, s.contacts, s.votes, s.applications
             );
         }
         Command::Org(cmd) => orgs::org(&mut store, cmd, today)?,
@@ -107,6 +108,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Score(cmd) => grants::score(&mut store, cmd)?,
         Command::Moderation(cmd) => grants::moderation(&mut store, cmd)?,
         Command::Decision(cmd) => grants::decision(&mut store, cmd)?,
+        Command::Letter(cmd) => letters::letter(&mut store, cmd, today)?,
+        Command::Letters(cmd) => letters::letters(&store, cmd)?,
         Command::Doctor { .. } | Command::Export { .. } | Command::Backup { .. } => {}
     }
     Ok(ExitCode::SUCCESS)

@@ -92,6 +92,7 @@ pub struct DemoSummary {
     pub issues: usize,
     pub contacts: usize,
     pub votes: usize,
+    pub applications: usize,
 }
 
 fn days_before(today: NaiveDate, days: u64) -> NaiveDate {
@@ -182,9 +183,12 @@ impl Store {
                 today,
             )?;
         }
-        let votes = self.load_demo_ballot(&p.topic_ballot, &ids, &meetings, &issue_ids)?;
+        let (votes, ballot_id) =
+            self.load_demo_ballot(&p.topic_ballot, &ids, &meetings, &issue_ids)?;
+        let applications = self.load_demo_round(today, ballot_id)?;
         Ok(DemoSummary {
             votes,
+            applications,
             organisations: p.organisations.len(),
             meetings: p.meetings.len(),
             issues: p.issues.len(),
@@ -202,7 +206,7 @@ impl Store {
         orgs: &Ids,
         meetings: &Ids,
         issues: &Ids,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<(usize, Uuid), StoreError> {
         let bad = |what: String| StoreError::damaged("built-in demo data", what);
         let meeting = *meetings
             .get(&b.meeting)
@@ -280,6 +284,6 @@ impl Store {
         }
         self.set_ballot_status(ballot_id, BallotStatus::Closed)?;
         self.reveal_ballot(ballot_id, true)?;
-        Ok(cast)
+        Ok((cast, ballot_id))
     }
 }

@@ -8,6 +8,7 @@ mod apply;
 mod attachments;
 mod backup;
 mod demo;
+mod demo_round;
 mod doctor;
 mod error;
 mod export;
@@ -35,8 +36,10 @@ pub use demo::DemoSummary;
 pub use doctor::DoctorReport;
 pub use error::StoreError;
 pub use export::canonical_json;
+pub use grants::{
+    AllocationView, ApplicationSummary, DeclarationView, PanelMemberView, RoundView, SheetView,
+};
 pub use letters::{DraftReport, LetterStateView, LetterStatus, LetterVersionView, LetterView};
-pub use grants::{AllocationView, ApplicationSummary, DeclarationView, PanelMemberView, RoundView, SheetView};
 pub use organisations::{Contact, OrganisationDetail, OrganisationSummary};
 pub use paths::default_db_path;
 pub use voting::{

@@ -452,13 +452,32 @@ fn demo_data_loads_once_through_the_write_path() {
     assert!(report.healthy(), "{:?}", report.faults);
     assert_eq!(report.counts["meeting"], 2);
     assert!(report.counts["issue"] >= 2);
-    // Every demo record went through the write path: one change each, plus the ballot's
-    // opening, closing and reveal, the mistaken vote and its void.
-    let records = summary.organisations + summary.meetings + summary.issues + summary.contacts;
-    let attendance = report.counts["attendance"] as usize;
+    // Every demo record went through the write path: one change-log row per record.
+    let c = Connection::open(&path).unwrap();
+    for (kind, table) in [
+        ("organisation.create", "organisation"),
+        ("contact.log", "contact"),
+        ("meeting.attend", "attendance"),
+        ("vote.cast", "vote"),
+        ("vote.void", "vote_void"),
+        ("application.create", "application"),
+        ("score.submit", "score_submission"),
+        ("conflict.declare", "conflict_declaration"),
+        ("decision.record", "decision"),
+    ] {
+        let logged: i64 = c
+            .query_row(
+                "SELECT count(*) FROM change_log WHERE kind = ?1",
+                [kind],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(logged, report.counts[table], "{kind} vs {table}");
+    }
+    assert_eq!(summary.applications, 12);
     assert_eq!(
-        report.counts["change_log"] as usize,
-        2 + records + attendance + 1 + 3 + summary.votes + 2
+        report.counts["decision"], 12,
+        "every demo application is decided"
     );
     let ballots = store.ballots().unwrap();
     assert_eq!(ballots.len(), 1);

@@ -23,10 +23,17 @@ pub fn parse_applications(text: &str) -> Result<Vec<ApplicationRow>, ImportError
     let mut out = Vec::new();
     for (i, row) in rows.iter().enumerate() {
         let cells: Vec<String> = row.cells.iter().map(|c| c.trim().to_string()).collect();
-        if i == 0 && cells.first().is_some_and(|c| c.eq_ignore_ascii_case("organisation")) {
+        if i == 0
+            && cells
+                .first()
+                .is_some_and(|c| c.eq_ignore_ascii_case("organisation"))
+        {
             continue;
         }
-        let err = |message: String| RowError { line: row.line, message };
+        let err = |message: String| RowError {
+            line: row.line,
+            message,
+        };
         if cells.len() < 6 {
             errors.push(err(format!(
                 "expected at least 6 columns (organisation, amount, core, formats, summary, received_on), found {}",
@@ -55,14 +62,21 @@ pub fn parse_applications(text: &str) -> Result<Vec<ApplicationRow>, ImportError
             organisation: cells[0].clone(),
             amount_gbp: cells[1].clone(),
             core_funding,
-            formats: cells[3].split(';').map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect(),
+            formats: cells[3]
+                .split(';')
+                .map(|f| f.trim().to_string())
+                .filter(|f| !f.is_empty())
+                .collect(),
             summary: cells[4].clone(),
             received_on: cells[5].clone(),
             answers,
         });
     }
     if out.is_empty() && errors.is_empty() {
-        errors.push(RowError { line: 0, message: "no applications in file".into() });
+        errors.push(RowError {
+            line: 0,
+            message: "no applications in file".into(),
+        });
     }
     if errors.is_empty() {
         Ok(out)
@@ -90,6 +104,8 @@ mod tests {
         let err = parse_applications(bad).unwrap_err();
         let lines: Vec<usize> = err.rows.iter().map(|r| r.line).collect();
         assert_eq!(lines, [2, 3]);
-        assert!(parse_applications("organisation,amount,core,formats,summary,received_on\n").is_err());
+        assert!(
+            parse_applications("organisation,amount,core,formats,summary,received_on\n").is_err()
+        );
     }
 }
