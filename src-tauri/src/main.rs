@@ -8,6 +8,8 @@ mod error;
 #[cfg(test)]
 mod ui_contract;
 mod voting;
+#[cfg(test)]
+mod voting_contract;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -16,7 +16,7 @@ use crate::commands::{reference_lists, AppStatus};
 use crate::error::CommandError;
 
 /// Field names of every `export interface` in api.ts, with `extends` folded in.
-fn interfaces(source: &str) -> BTreeMap<String, BTreeSet<String>> {
+pub(crate) fn interfaces(source: &str) -> BTreeMap<String, BTreeSet<String>> {
     let mut raw: BTreeMap<String, (Option<String>, BTreeSet<String>)> = BTreeMap::new();
     let mut current: Option<String> = None;
     for line in source.lines() {

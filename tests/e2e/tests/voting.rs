@@ -157,6 +157,40 @@ async fn screenshot(
     Ok(())
 }
 
+/// The projector window's capability grants the tally read and event listening only: it
+/// can neither record a vote nor list ballots, even though the main window can.
+async fn projector_may_only_read_the_tally(client: &Client) -> Result<()> {
+    let script = r#"
+        const done = arguments[arguments.length - 1];
+        const ballot = new URLSearchParams(location.search).get("ballot");
+        const call = (cmd, args) => window.__TAURI_INTERNALS__.invoke(cmd, args || {})
+            .then(() => "allowed", (e) => "refused: " + JSON.stringify(e));
+        Promise.all([
+            call("ballot_result", { id: ballot }),
+            call("list_ballots"),
+            call("void_vote", { ballotId: ballot, voteId: ballot, reason: "x", by: "x" }),
+        ]).then(done);
+    "#;
+    let answer = within(
+        "calling commands from the projector",
+        CALL,
+        client.execute_async(script, vec![]),
+    )
+    .await?;
+    let answers: Vec<String> = serde_json::from_value(answer)?;
+    ensure!(
+        answers.first().map(String::as_str) == Some("allowed"),
+        "the projector could not read the tally: {answers:?}"
+    );
+    ensure!(
+        answers[1..]
+            .iter()
+            .all(|a| a.starts_with("refused") && a.contains("not allowed")),
+        "the projector may call more than the tally: {answers:?}"
+    );
+    Ok(())
+}
+
 async fn create_and_open_ballot(client: &Client) -> Result<()> {
     click(client, "#load-demo").await?;
     wait_for(client, "[data-testid=org-row]").await?;
@@ -168,8 +202,11 @@ async fn create_and_open_ballot(client: &Client) -> Result<()> {
     let method = wait_for(client, "#ballot-method").await?;
     within("choosing IRV", CALL, method.select_by_value("ranked-irv")).await?;
     click(client, "#save-ballot").await?;
-    if let Err(e) = wait_for_text(client, "#ballot-title", "the question", |t| t == QUESTION).await {
-        let alert = wait_for_text(client, "main", "anything", |_| true).await.unwrap_or_default();
+    if let Err(e) = wait_for_text(client, "#ballot-title", "the question", |t| t == QUESTION).await
+    {
+        let alert = wait_for_text(client, "main", "anything", |_| true)
+            .await
+            .unwrap_or_default();
         bail!("{e}; the screen says: {alert}");
     }
     wait_for_text(client, "[data-testid=ballot-status]", "draft", |t| {
@@ -190,8 +227,8 @@ async fn session_one(client: &Client, display: &Display, dir: &Path) -> Result<(
     create_and_open_ballot(client).await?;
     let main = within("reading the main window's handle", CALL, client.window()).await?;
 
-    // The first vote, keyboard only: focus the voter box with Tab-free focus (the screen
-    // puts it there after a vote); here we focus it once by clicking, as on arrival.
+    // The first vote, keyboard only after one click into the voter box (after each vote
+    // the screen puts focus back there itself).
     click(client, "#voter-input").await?;
     let started = Instant::now();
     record_vote(client, "Windrush", "Windrush Elders Lunch Club", "12").await?;
@@ -211,15 +248,12 @@ async fn session_one(client: &Client, display: &Display, dir: &Path) -> Result<(
     )
     .await?;
 
-    // The live-capture screen for the README, before the projector covers it.
-    let rect = within("reading the window's place", CALL, client.get_window_rect()).await?;
-    screenshot(display, dir, rect, "live-capture.png", 40_000).await?;
-
     // The projector, results hidden until revealed.
     click(client, "#open-projector").await?;
     let projector = projector_handle(client, &main).await?;
     switch(client, &projector).await?;
     wait_for(client, "[data-testid=results-hidden]").await?;
+    projector_may_only_read_the_tally(client).await?;
     wait_for_text(client, "#projector [data-testid=turnout]", "1 vote", |t| {
         t == "1"
     })
@@ -310,9 +344,12 @@ async fn session_one(client: &Client, display: &Display, dir: &Path) -> Result<(
 
 /// After a restart on the same database: both votes are there (one voided), the ballot is
 /// still open, and voting carries on.
-async fn session_two(client: &Client) -> Result<()> {
+async fn session_two(client: &Client, display: &Display, dir: &Path) -> Result<()> {
     click(client, "#nav-ballots").await?;
-    wait_for_text(client, "#ballot-table", "the ballot", |t| t.contains(QUESTION)).await?;
+    wait_for_text(client, "#ballot-table", "the ballot", |t| {
+        t.contains(QUESTION)
+    })
+    .await?;
     let link = within(
         "finding the ballot",
         CALL,
@@ -332,7 +369,34 @@ async fn session_two(client: &Client) -> Result<()> {
     .await?;
     type_into(client, "#facilitator-name", FACILITATOR).await?;
     click(client, "#voter-input").await?;
-    record_vote(client, "Amani", "Amani Arts", "2").await?;
+    // Keys pressed but not yet recorded: the screen for the README (no projector open now).
+    wait_for_focus(client, "voter-input").await?;
+    keyboard(client, "Amani").await?;
+    wait_for_text(
+        client,
+        "#voter-list [role=option][aria-selected=true]",
+        "Amani, selected",
+        |t| t.contains("Amani Arts"),
+    )
+    .await?;
+    keyboard(client, &enter()).await?;
+    wait_for_focus(client, "vote-entry").await?;
+    keyboard(client, "23").await?;
+    wait_for_text(client, "#entry-summary", "two choices", |t| {
+        t == "1st Sickle cell care, 2nd Mental health"
+    })
+    .await?;
+    let rect = within("reading the window's place", CALL, client.get_window_rect()).await?;
+    screenshot(display, dir, rect, "live-capture.png", 40_000).await?;
+    keyboard(client, &char::from(Key::Backspace).to_string()).await?;
+    wait_for_text(
+        client,
+        "#entry-summary",
+        "one choice after Backspace",
+        |t| t == "1st Sickle cell care",
+    )
+    .await?;
+    keyboard(client, &enter()).await?;
     wait_for_text(
         client,
         "#capture-confirmation",
@@ -391,7 +455,7 @@ async fn live_voting_by_keyboard_with_projector_and_restart() -> Result<()> {
 
     let started = Instant::now();
     let client = driver.session().await?;
-    let outcome = session_two(&client).await;
+    let outcome = session_two(&client, &display, dir.path()).await;
     close(client).await?;
     outcome.context("session 2: after a restart every vote is there")?;
     eprintln!("voting: session 2 took {:?}", started.elapsed());

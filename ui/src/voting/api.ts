@@ -56,6 +56,7 @@ export interface IssueSummary {
   quotes: string[];
   merged_into: string | null;
   sources: IssueSource[];
+  evidence: { id: string; kind: string; text: string; url: string }[];
 }
 
 export interface IssueInput {
@@ -90,6 +91,8 @@ export interface BallotView {
   method: Method;
   eligibility: Eligibility;
   meeting_id?: string;
+  opens_at?: string;
+  closes_at?: string;
   status: BallotStatus;
   revealed: boolean;
   tokens_issued: number;
@@ -154,6 +157,7 @@ export interface ScoreTally {
 export interface Elimination {
   option: string;
   votes: number;
+  tie_break: unknown;
   transfers: OptionCount[];
   to_exhausted: number;
 }
@@ -169,6 +173,9 @@ export interface IrvRound {
 }
 
 export interface IrvResult {
+  rule_set: string;
+  outcome: unknown;
+  seed: number;
   turnout: number;
   blank_ballots: number;
   rounds: IrvRound[];
@@ -205,6 +212,7 @@ export interface AuditRow {
   id: string;
   voter_label: string;
   voter: { kind: string; reference: string };
+  vote: unknown;
   channel: "live" | "paper" | "import";
   recorded_by: string;
   device_id: string;
