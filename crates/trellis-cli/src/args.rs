@@ -82,6 +82,12 @@ pub enum Command {
     /// Decisions: suggested allocation within the budget, and recording decisions
     #[command(subcommand)]
     Decision(DecisionCommand),
+    /// Feedback letters: draft, show, edit, approve, render, mark printed or sent; templates
+    #[command(subcommand)]
+    Letter(LetterCommand),
+    /// A round's letters: list them, or render them all as one batch
+    #[command(subcommand)]
+    Letters(LettersCommand),
     /// Print the whole database as canonical JSON (same data, same bytes)
     Export {
         /// Write to this new file instead of standard output
@@ -153,6 +159,19 @@ pub enum OrgCommand {
         not_contacted: Option<u32>,
         #[arg(long)]
         json: bool,
+    },
+    /// Record how an organisation wants its letters: large print (16 pt) or standard
+    Prefer {
+        /// Id, identifier or exact name
+        organisation: String,
+        #[arg(
+            long,
+            conflicts_with = "standard_print",
+            required_unless_present = "standard_print"
+        )]
+        large_print: bool,
+        #[arg(long)]
+        standard_print: bool,
     },
     /// Show one organisation and its contacts
     Show {
@@ -655,5 +674,117 @@ pub enum DecisionCommand {
         /// Why, in plain English (goes into the letter)
         #[arg(long)]
         reasons: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum LetterCommand {
+    /// Draft a letter for every decided application of the round that has none yet
+    Draft {
+        /// Round (id or exact title)
+        round: String,
+        /// Draft only this application's letter (an error if it has no decision)
+        #[arg(long)]
+        application: Option<Uuid>,
+    },
+    /// Show a letter: its state, every version and the current text
+    Show {
+        letter: Uuid,
+        /// Print the letter (all versions and states) as JSON
+        #[arg(long)]
+        json: bool,
+        /// Print only the latest version's text as JSON, ready to edit and pass to
+        /// `letter edit --file`
+        #[arg(long, conflicts_with = "json")]
+        content: bool,
+    },
+    /// Save a new version: the whole text from a JSON file (as printed by
+    /// `letter show --content`), or single paragraphs replaced with --paragraph N=TEXT
+    /// (numbered from 1 through the paragraphs before the table, then those after it)
+    Edit {
+        letter: Uuid,
+        #[arg(long, value_name = "TEXT.json", required_unless_present = "paragraphs")]
+        file: Option<PathBuf>,
+        #[arg(long = "paragraph", value_name = "N=TEXT", conflicts_with = "file")]
+        paragraphs: Vec<String>,
+    },
+    /// Approve the latest version (it is then frozen; it is dated today)
+    Approve { letter: Uuid },
+    /// Render the approved version as an A4 PDF
+    Render {
+        letter: Uuid,
+        #[arg(long, value_name = "FILE.pdf")]
+        out: PathBuf,
+        /// Large print (16 pt); on anyway for organisations that asked for it
+        #[arg(long)]
+        large_print: bool,
+    },
+    /// Record that the approved letter was printed
+    MarkPrinted {
+        letter: Uuid,
+        /// Default: today
+        #[arg(long)]
+        date: Option<NaiveDate>,
+    },
+    /// Record that the approved letter was sent, and how
+    MarkSent {
+        letter: Uuid,
+        /// post, email or hand
+        #[arg(long)]
+        how: String,
+        /// Default: today
+        #[arg(long)]
+        date: Option<NaiveDate>,
+    },
+    /// Letter templates for funded, not-funded and waitlisted applicants
+    #[command(subcommand)]
+    Template(TemplateCommand),
+    /// The letterhead and sign-off: programme name, address lines, who signs
+    Letterhead {
+        #[arg(long)]
+        programme: Option<String>,
+        /// An address line (repeat, in order; up to 6)
+        #[arg(long = "line", value_name = "TEXT")]
+        lines: Vec<String>,
+        #[arg(long)]
+        sign_off: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TemplateCommand {
+    /// Print the template as JSON (the stored one, or the default)
+    Show {
+        /// funded, not-funded or waitlisted
+        kind: String,
+    },
+    /// Save a template from a JSON file; unknown placeholders are refused
+    Set {
+        /// funded, not-funded or waitlisted
+        kind: String,
+        #[arg(long, value_name = "TEMPLATE.json")]
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum LettersCommand {
+    /// The round's letters and their state
+    List {
+        round: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Render every approved letter of the round: one PDF per applicant in DIR, and
+    /// optionally one combined print file
+    Render {
+        round: String,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[arg(long, value_name = "FILE.pdf")]
+        combined: Option<PathBuf>,
+        /// Large print for every letter (otherwise only for organisations that asked)
+        #[arg(long)]
+        large_print: bool,
     },
 }

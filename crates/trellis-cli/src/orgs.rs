@@ -106,6 +106,11 @@ pub fn org(store: &mut Store, cmd: OrgCommand, today: NaiveDate) -> anyhow::Resu
                 println!("{} organisations", list.len());
             }
         }
+        OrgCommand::Prefer {
+            organisation,
+            large_print,
+            ..
+        } => crate::letters::prefer(store, &organisation, large_print)?,
         OrgCommand::Show { organisation, json } => {
             let id = store.resolve_organisation(&organisation)?;
             let o = store.organisation(id, today)?;

@@ -1,0 +1,502 @@
+//! `trellis letter|letters`, and `org prefer`: feedback letters from draft to printed
+//! PDF. The glue between the store's approved letter text and `trellis-letters` lives
+//! here, so `trellis-letters` knows nothing of the database.
+//!
+//! Assets (fonts, logo) are found in `$TRELLIS_ASSETS` if set, else in
+//! `<exe>/../../assets` (a build in `target/<profile>/`), else in this workspace's
+//! `assets/`; an error names every place looked.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use chrono::NaiveDate;
+use serde_json::Value;
+use trellis_core::letter::{
+    template_warnings, Delivery, LetterContent, LetterState, OutcomeKind, Template,
+};
+use trellis_core::settings::{self, Settings};
+use trellis_letters::{Fonts, Layout, Letter, Letterhead, REGULAR_FONT_FILE};
+use trellis_store::{LetterView, Store, StoreError};
+use uuid::Uuid;
+
+use crate::args::{LetterCommand, LettersCommand, TemplateCommand};
+
+const LOGO: &str = "letterhead/logo.png";
+
+/// The assets folder: `$TRELLIS_ASSETS`, else next to the executable's build tree, else
+/// the workspace's. With `$TRELLIS_ASSETS` set, only that folder is used.
+pub fn assets_dir() -> anyhow::Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("TRELLIS_ASSETS") {
+        return Ok(PathBuf::from(dir));
+    }
+    let mut looked = Vec::new();
+    if let Ok(exe) = std::env::current_exe() {
+        if let Some(dir) = exe.parent() {
+            looked.push(dir.join("../../assets"));
+        }
+    }
+    looked.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets"));
+    for dir in &looked {
+        if dir.join("fonts").join(REGULAR_FONT_FILE).is_file() {
+            return Ok(dir.clone());
+        }
+    }
+    let places: Vec<String> = looked
+        .iter()
+        .map(|d| d.join("fonts").display().to_string())
+        .collect();
+    bail!(
+        "cannot find the letter fonts; looked in {}. Set TRELLIS_ASSETS to the folder that holds fonts/ and letterhead/",
+        places.join(" and ")
+    )
+}
+
+/// Fonts and letterhead, loaded once per run; a missing font or logo names the file.
+pub struct Press {
+    fonts: Fonts,
+    letterhead: Letterhead,
+}
+
+impl Press {
+    pub fn load(settings: &Settings) -> anyhow::Result<Press> {
+        let assets = assets_dir()?;
+        let fonts = Fonts::load(&assets.join("fonts"))?;
+        let logo = trellis_letters::read_logo(&assets.join(LOGO))?;
+        Ok(Press {
+            fonts,
+            letterhead: Letterhead {
+                organisation_name: settings.programme_name.clone(),
+                address_lines: settings.letterhead_address.clone(),
+                logo_png: Some(logo),
+            },
+        })
+    }
+}
+
+/// The approved version of a letter as `trellis-letters` lays it out: the document id is
+/// the version's id and the date is the approval date, so the same letter always gives
+/// the same bytes.
+pub fn approved_letter(view: &LetterView) -> anyhow::Result<Letter> {
+    let Some(v) = view.approved() else {
+        bail!(
+            "the letter to {} ({}) is not approved yet; approve it with `trellis letter approve {}`",
+            view.organisation_name,
+            view.id,
+            view.id
+        );
+    };
+    let date = v.approved_on.expect("an approved version has a date");
+    Ok(to_letter(&v.content, view.document_id(v.version), date))
+}
+
+pub fn to_letter(c: &LetterContent, document_id: String, date: NaiveDate) -> Letter {
+    Letter {
+        document_id,
+        date,
+        recipient: c.recipient.clone(),
+        salutation: c.salutation.clone(),
+        heading: c.heading.clone(),
+        paragraphs: c.paragraphs.clone(),
+        criteria: c
+            .criteria
+            .iter()
+            .map(|r| trellis_letters::CriterionRow {
+                criterion: r.criterion.clone(),
+                score_words: r.score_words.clone(),
+                comments: r.comments.clone(),
+            })
+            .collect(),
+        closing_paragraphs: c.closing_paragraphs.clone(),
+        sign_off: c.sign_off.clone(),
+        footer: c.footer.clone(),
+    }
+}
+
+pub fn prefer(store: &mut Store, organisation: &str, large_print: bool) -> anyhow::Result<()> {
+    let id = store.resolve_organisation(organisation)?;
+    store.set_large_print(id, large_print)?;
+    println!(
+        "letters to {organisation} will be in {}",
+        if large_print {
+            "large print"
+        } else {
+            "standard print"
+        }
+    );
+    Ok(())
+}
+
+fn print_content(c: &LetterContent) {
+    for l in &c.recipient {
+        println!("  {l}");
+    }
+    println!();
+    println!("  {}", c.salutation);
+    println!("  {}", c.heading);
+    let mut n = 0;
+    for p in &c.paragraphs {
+        n += 1;
+        println!("  [{n}] {p}");
+    }
+    for r in &c.criteria {
+        println!("  | {} | {} | {}", r.criterion, r.score_words, r.comments);
+    }
+    for p in &c.closing_paragraphs {
+        n += 1;
+        println!("  [{n}] {p}");
+    }
+    for l in &c.sign_off {
+        println!("  {l}");
+    }
+    for (s, words) in c.long_sentences() {
+        println!("  warning: {words} words (keep sentences to 25 or fewer): {s}");
+    }
+}
+
+/// Replaces paragraph N (from 1, through the paragraphs before the table and then after).
+fn replace_paragraph(c: &mut LetterContent, spec: &str) -> anyhow::Result<()> {
+    let Some((n, text)) = spec.split_once('=') else {
+        bail!("{spec:?}: write --paragraph N=TEXT, for example --paragraph 2=\"Thank you.\"");
+    };
+    let n: usize = n
+        .trim()
+        .parse()
+        .ok()
+        .filter(|n| *n >= 1)
+        .with_context(|| format!("{n:?} is not a paragraph number (1, 2, ...)"))?;
+    let before = c.paragraphs.len();
+    let total = before + c.closing_paragraphs.len();
+    let text = text.trim().to_string();
+    if n <= before {
+        c.paragraphs[n - 1] = text;
+    } else if n <= total {
+        c.closing_paragraphs[n - 1 - before] = text;
+    } else {
+        bail!("the letter has {total} paragraphs; there is no paragraph {n}");
+    }
+    Ok(())
+}
+
+pub fn letter(store: &mut Store, cmd: LetterCommand, today: NaiveDate) -> anyhow::Result<()> {
+    match cmd {
+        LetterCommand::Draft {
+            round,
+            application: Some(app),
+        } => {
+            let round = store.resolve_round(&round)?;
+            if store.application(app)?.round_id != round {
+                bail!("application {app} is not in that round");
+            }
+            let id = store.draft_letter(app)?;
+            println!("drafted {id}");
+        }
+        LetterCommand::Draft {
+            round,
+            application: None,
+        } => {
+            let round = store.resolve_round(&round)?;
+            let report = store.draft_round_letters(round)?;
+            for (id, name) in &report.drafted {
+                println!("drafted {id}  {name}");
+            }
+            for name in &report.undecided {
+                println!("no decision yet, no letter: {name}");
+            }
+            println!(
+                "{} drafted, {} already had a letter, {} waiting for a decision",
+                report.drafted.len(),
+                report.already,
+                report.undecided.len()
+            );
+        }
+        LetterCommand::Show {
+            letter,
+            json,
+            content,
+        } => {
+            let view = store.letter(letter)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&view)?);
+            } else if content {
+                println!("{}", serde_json::to_string_pretty(&view.latest().content)?);
+            } else {
+                println!("letter {} to {}", view.id, view.organisation_name);
+                println!("  state     {}", view.status.code());
+                println!(
+                    "  outcome   {}",
+                    view.outcome.map(|o| o.code()).unwrap_or("-")
+                );
+                println!(
+                    "  print     {}",
+                    if view.large_print {
+                        "large"
+                    } else {
+                        "standard"
+                    }
+                );
+                for v in &view.versions {
+                    println!(
+                        "  version {}  {}",
+                        v.version,
+                        v.approved_on
+                            .map(|d| format!("approved {d}"))
+                            .unwrap_or_else(|| "draft".into())
+                    );
+                }
+                for s in &view.states {
+                    println!(
+                        "  {} {} (version {}){}",
+                        s.state.code(),
+                        s.date,
+                        s.version,
+                        s.how
+                            .map(|h| format!(" by {}", h.code()))
+                            .unwrap_or_default()
+                    );
+                }
+                println!();
+                print_content(&view.latest().content);
+            }
+        }
+        LetterCommand::Edit {
+            letter,
+            file,
+            paragraphs,
+        } => {
+            let content: LetterContent = match file {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| format!("reading {}", path.display()))?;
+                    serde_json::from_str(&text).with_context(|| {
+                        format!(
+                            "{} is not a letter's text; start from `trellis letter show {letter} --content`",
+                            path.display()
+                        )
+                    })?
+                }
+                None => {
+                    let mut c = store.letter(letter)?.latest().content.clone();
+                    for spec in &paragraphs {
+                        replace_paragraph(&mut c, spec)?;
+                    }
+                    c
+                }
+            };
+            let version = store.edit_letter(letter, &content)?;
+            println!("saved version {version}");
+            for (s, words) in content.long_sentences() {
+                println!("warning: {words} words (keep sentences to 25 or fewer): {s}");
+            }
+        }
+        LetterCommand::Approve { letter } => {
+            let version = store.approve_letter(letter, today)?;
+            println!("approved version {version}, dated {today}");
+        }
+        LetterCommand::Render {
+            letter,
+            out,
+            large_print,
+        } => {
+            let view = store.letter(letter)?;
+            let l = approved_letter(&view)?;
+            let press = Press::load(&store.settings()?)?;
+            let layout = Layout {
+                large_print: large_print || view.large_print,
+            };
+            let bytes = trellis_letters::render(&press.letterhead, &l, &layout, &press.fonts)?;
+            trellis_letters::write_atomically(&out, &bytes)?;
+            println!("wrote {}", out.display());
+        }
+        LetterCommand::MarkPrinted { letter, date } => {
+            let v = store.mark_letter(letter, LetterState::Printed, date.unwrap_or(today), None)?;
+            println!("version {v} marked printed");
+        }
+        LetterCommand::MarkSent { letter, how, date } => {
+            let how = Delivery::parse(&how).map_err(StoreError::from)?;
+            let v =
+                store.mark_letter(letter, LetterState::Sent, date.unwrap_or(today), Some(how))?;
+            println!("version {v} marked sent by {}", how.code());
+        }
+        LetterCommand::Template(TemplateCommand::Show { kind }) => {
+            let kind = OutcomeKind::parse(&kind).map_err(StoreError::from)?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&store.letter_template(kind)?)?
+            );
+        }
+        LetterCommand::Template(TemplateCommand::Set { kind, file }) => {
+            let kind = OutcomeKind::parse(&kind).map_err(StoreError::from)?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let template: Template = serde_json::from_str(&text).with_context(|| {
+                format!(
+                    "{} is not a letter template; start from `trellis letter template show {}`",
+                    file.display(),
+                    kind.code()
+                )
+            })?;
+            store.set_letter_template(kind, &template)?;
+            println!("saved the {} template", kind.code());
+            for (section, s, words) in template_warnings(&template) {
+                println!("warning: {section}: {words} words (keep sentences to 25 or fewer): {s}");
+            }
+        }
+        LetterCommand::Letterhead {
+            programme,
+            lines,
+            sign_off,
+        } => {
+            if let Some(p) = programme {
+                store.set_setting(settings::PROGRAMME_NAME, &Value::from(p))?;
+            }
+            if !lines.is_empty() {
+                store.set_setting(settings::LETTERHEAD_ADDRESS, &Value::from(lines))?;
+            }
+            if let Some(s) = sign_off {
+                store.set_setting(settings::LETTER_SIGN_OFF, &Value::from(s))?;
+            }
+            let s = store.settings()?;
+            println!("{}", s.programme_name);
+            for l in &s.letterhead_address {
+                println!("{l}");
+            }
+            println!("signed: {}", s.letter_sign_off);
+        }
+    }
+    Ok(())
+}
+
+/// A file name from an organisation's name: letters and digits kept, the rest hyphens.
+fn file_stem(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
+pub fn letters(store: &Store, cmd: LettersCommand) -> anyhow::Result<()> {
+    match cmd {
+        LettersCommand::List { round, json } => {
+            let round = store.resolve_round(&round)?;
+            let list = store.round_letters(round)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                for l in &list {
+                    println!(
+                        "{}  {:<9} v{}  {}",
+                        l.id,
+                        l.status.code(),
+                        l.latest().version,
+                        l.organisation_name
+                    );
+                }
+                println!("{} letters", list.len());
+            }
+        }
+        LettersCommand::Render {
+            round,
+            out,
+            combined,
+            large_print,
+        } => {
+            let round = store.resolve_round(&round)?;
+            let list = store.round_letters(round)?;
+            let approved: Vec<&LetterView> =
+                list.iter().filter(|l| l.approved().is_some()).collect();
+            let waiting: Vec<&str> = list
+                .iter()
+                .filter(|l| l.approved().is_none())
+                .map(|l| l.organisation_name.as_str())
+                .collect();
+            if approved.is_empty() {
+                bail!("no approved letters in this round yet; approve them with `trellis letter approve ID`");
+            }
+            let press = Press::load(&store.settings()?)?;
+            // Everything is laid out before anything is written, so an error leaves the
+            // output folder as it was.
+            let mut items = Vec::new();
+            let mut files = Vec::new();
+            for (i, view) in approved.iter().enumerate() {
+                let letter = approved_letter(view)?;
+                let layout = Layout {
+                    large_print: large_print || view.large_print,
+                };
+                let bytes =
+                    trellis_letters::render(&press.letterhead, &letter, &layout, &press.fonts)?;
+                files.push((
+                    format!("{:03}-{}.pdf", i + 1, file_stem(&view.organisation_name)),
+                    bytes,
+                ));
+                items.push((press.letterhead.clone(), letter, layout));
+            }
+            let combined_bytes = match &combined {
+                Some(_) => Some(trellis_letters::render_combined(&items, &press.fonts)?),
+                None => None,
+            };
+            write_batch(&out, &files)?;
+            println!("wrote {} letters to {}", files.len(), out.display());
+            if let (Some(path), Some(bytes)) = (&combined, &combined_bytes) {
+                trellis_letters::write_atomically(path, bytes)?;
+                println!("wrote the combined print file {}", path.display());
+            }
+            for name in waiting {
+                println!("not approved yet, not rendered: {name}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes every file into a fresh folder beside `out`, then moves them into `out` (or
+/// renames the folder to `out` when it does not exist yet): a failure part way leaves
+/// `out` without partial files.
+fn write_batch(out: &Path, files: &[(String, Vec<u8>)]) -> anyhow::Result<()> {
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = out
+        .file_name()
+        .with_context(|| format!("{} is not a folder name", out.display()))?
+        .to_string_lossy()
+        .into_owned();
+    let tmp = parent.join(format!(".{name}.partial-{}", Uuid::now_v7()));
+    std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    let result = (|| -> anyhow::Result<()> {
+        for (file, bytes) in files {
+            trellis_letters::write_atomically(&tmp.join(file), bytes)?;
+        }
+        if !out.exists() {
+            std::fs::rename(&tmp, out)
+                .with_context(|| format!("moving the letters into {}", out.display()))?;
+        } else {
+            for (file, _) in files {
+                std::fs::rename(tmp.join(file), out.join(file))
+                    .with_context(|| format!("moving {file} into {}", out.display()))?;
+            }
+            std::fs::remove_dir(&tmp).ok();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        std::fs::remove_dir_all(&tmp).ok();
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_stem;
+
+    #[test]
+    fn file_names_keep_letters_of_any_alphabet() {
+        assert_eq!(file_stem("Łączy Nas"), "łączy-nas");
+        assert_eq!(file_stem("  Hope Kitchen (Leeds) "), "hope-kitchen-leeds");
+    }
+}
