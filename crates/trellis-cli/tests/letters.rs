@@ -695,3 +695,53 @@ fn large_print_preference_makes_16_point_letters() {
     ok(db, &["org", "prefer", "Hope Kitchen", "--standard-print"]);
     assert!(ok(db, &["letter", "show", &hope]).contains("print     standard"));
 }
+
+#[test]
+fn the_demo_database_prints_a_full_batch() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("demo.sqlite3");
+    ok(&db, &["demo"]);
+    let rounds: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["round", "list", "--json"])).unwrap();
+    let round = rounds[0]["id"].as_str().unwrap().to_string();
+    let apps: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["application", "list", &round, "--json"])).unwrap();
+    let decided = apps
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| !a["decision"].is_null())
+        .count();
+    assert!(decided > 0);
+    let letters = letter_ids(&db, &round);
+    assert_eq!(
+        letters.len(),
+        decided,
+        "every decided application has a letter"
+    );
+    assert!(letters.iter().all(|(.., s)| s == "approved"), "{letters:?}");
+    let out = dir.path().join("batch");
+    let combined = dir.path().join("all.pdf");
+    ok(
+        &db,
+        &[
+            "letters",
+            "render",
+            &round,
+            "--out",
+            out.to_str().unwrap(),
+            "--combined",
+            combined.to_str().unwrap(),
+        ],
+    );
+    let files: Vec<PathBuf> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), decided);
+    assert_eq!(
+        pages(&combined),
+        files.iter().map(|f| pages(f)).sum::<usize>()
+    );
+    assert!(ok(&db, &["doctor"]).contains("no faults"));
+}

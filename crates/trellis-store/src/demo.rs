@@ -186,6 +186,7 @@ impl Store {
         let (votes, ballot_id) =
             self.load_demo_ballot(&p.topic_ballot, &ids, &meetings, &issue_ids)?;
         let applications = self.load_demo_round(today, ballot_id)?;
+        self.load_demo_letters(today)?;
         Ok(DemoSummary {
             votes,
             applications,

@@ -8,6 +8,7 @@ mod apply;
 mod attachments;
 mod backup;
 mod demo;
+mod demo_letters;
 mod demo_round;
 mod doctor;
 mod error;
