@@ -45,7 +45,12 @@ fn kill_9_mid_write_loses_nothing_reported_and_corrupts_nothing() {
     let mut committed = Vec::new();
     let mut killed = 0;
     let started = Instant::now();
-    for round in 0..60 {
+    // Runs until enough writers were both killed and finished, so a fast or a loaded
+    // machine still exercises both; bounded so it always ends.
+    for round in 0..400 {
+        if round >= 60 && killed >= 10 && committed.len() >= 10 {
+            break;
+        }
         // Two writers at once, so kills also land while one waits for the other's lock.
         let mut children = vec![
             (2 * round, spawn_add(&db, 2 * round)),
@@ -74,11 +79,11 @@ fn kill_9_mid_write_loses_nothing_reported_and_corrupts_nothing() {
         }
     }
     assert!(
-        killed > 10,
+        killed >= 10,
         "the test must actually kill writers (killed {killed})"
     );
     assert!(
-        committed.len() > 10,
+        committed.len() >= 10,
         "and some must finish (finished {})",
         committed.len()
     );

@@ -414,7 +414,7 @@ fn spawn_vote(db: &Path, ballot: &str, voter: usize) -> Child {
 fn kill_9_during_a_vote_storm_keeps_every_acknowledged_vote() {
     let dir = TempDir::new().unwrap();
     let db = dir.path().join("storm.sqlite3");
-    setup(&db, 90);
+    setup(&db, 200);
     let ballot = ok(
         &db,
         &[
@@ -434,7 +434,10 @@ fn kill_9_during_a_vote_storm_keeps_every_acknowledged_vote() {
     );
     ok(&db, &["ballot", "open", &ballot]);
     let (mut acknowledged, mut killed) = (Vec::new(), 0);
-    for round in 0..45 {
+    for round in 0..100 {
+        if round >= 30 && killed >= 10 && acknowledged.len() >= 10 {
+            break;
+        }
         let mut pair = vec![
             (2 * round, spawn_vote(&db, &ballot, 2 * round)),
             (2 * round + 1, spawn_vote(&db, &ballot, 2 * round + 1)),
