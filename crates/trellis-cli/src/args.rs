@@ -786,5 +786,8 @@ pub enum LettersCommand {
         /// Large print for every letter (otherwise only for organisations that asked)
         #[arg(long)]
         large_print: bool,
+        /// Open the combined file in the system's PDF viewer, ready to print
+        #[arg(long, requires = "combined")]
+        open: bool,
     },
 }

@@ -404,6 +404,7 @@ pub fn letters(store: &Store, cmd: LettersCommand) -> anyhow::Result<()> {
             out,
             combined,
             large_print,
+            open,
         } => {
             let round = store.resolve_round(&round)?;
             let list = store.round_letters(round)?;
@@ -444,6 +445,9 @@ pub fn letters(store: &Store, cmd: LettersCommand) -> anyhow::Result<()> {
             if let (Some(path), Some(bytes)) = (&combined, &combined_bytes) {
                 trellis_letters::write_atomically(path, bytes)?;
                 println!("wrote the combined print file {}", path.display());
+                if open {
+                    open_in_viewer(path);
+                }
             }
             for name in waiting {
                 println!("not approved yet, not rendered: {name}");
@@ -451,6 +455,26 @@ pub fn letters(store: &Store, cmd: LettersCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Hands a file to the system's viewer without waiting for it; a failure is reported, not
+/// an error (the file is already written).
+fn open_in_viewer(path: &Path) {
+    let mut cmd = if cfg!(target_os = "macos") {
+        std::process::Command::new("open")
+    } else if cfg!(windows) {
+        let mut c = std::process::Command::new("cmd");
+        c.args(["/C", "start", ""]);
+        c
+    } else {
+        std::process::Command::new("xdg-open")
+    };
+    if let Err(e) = cmd.arg(path).spawn() {
+        println!(
+            "could not open {} in a viewer ({e}); open it yourself to print",
+            path.display()
+        );
+    }
 }
 
 /// Writes every file into a fresh folder beside `out`, then moves them into `out` (or
