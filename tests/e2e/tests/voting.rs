@@ -287,7 +287,15 @@ async fn session_one(client: &Client, display: &Display, dir: &Path) -> Result<(
 
     // A second vote by the same organisation is refused; the choices stay on screen.
     click(client, "#voter-input").await?;
-    record_vote(client, "Windrush", "Windrush Elders Lunch Club", "3").await?;
+    // Down, Down, Space: the third option by highlight, as for options after the tenth.
+    let down = char::from(Key::Down).to_string();
+    record_vote(
+        client,
+        "Windrush",
+        "Windrush Elders Lunch Club",
+        &format!("{down}{down} "),
+    )
+    .await?;
     wait_for_text(client, "#capture-error", "the refusal", |t| {
         t.starts_with("Not recorded")
     })

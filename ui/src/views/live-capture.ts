@@ -5,7 +5,8 @@
 // 2. Choices: focus moves to the options, numbered 1..N (0 is the tenth). What a number
 //    key does depends on the method: ranked ballots take presses in order (1st, 2nd, ...);
 //    plurality keeps the last press; approval toggles; dot voting adds a dot per press;
-//    score ballots: Up/Down choose the option and a number key sets its score.
+//    score ballots: Up/Down choose the option and a number key sets its score. On every
+//    method Up/Down move a highlight and Space presses it (options after the tenth).
 //    Backspace undoes the last press, Enter records the vote, Escape cancels it.
 // 3. The confirmation is announced and the form goes back to the voter box. Refusals
 //    (already voted, not eligible, too many dots) are shown and nothing typed is lost.
@@ -76,7 +77,7 @@ export function liveCapture(ballot: BallotView): HTMLElement {
     ),
   );
   const hint = ranked
-    ? "Press option numbers in order of preference. Backspace removes the last choice."
+    ? "Press option numbers in order of preference (or Up and Down, then Space). Backspace removes the last choice."
     : method === "plurality"
       ? "Press the number of the one option chosen."
       : method === "approval"
@@ -139,9 +140,9 @@ export function liveCapture(ballot: BallotView): HTMLElement {
       }
       li.querySelector(".capture-mark")!.textContent = mark;
       li.classList.toggle("chosen", mark !== "");
-      li.classList.toggle("focused", method === "score" && i === focused);
+      li.classList.toggle("focused", i === focused);
     });
-    if (method === "score") entry.setAttribute("aria-activedescendant", `capture-option-${focused + 1}`);
+    entry.setAttribute("aria-activedescendant", `capture-option-${focused + 1}`);
     entry.querySelector("#entry-summary")!.textContent = describeChoices();
   }
 
@@ -311,13 +312,20 @@ export function liveCapture(ballot: BallotView): HTMLElement {
   entry.addEventListener("keydown", (ev) => {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const i = keyIndex(ev.key);
+    // Up and Down move the highlight on every method; Space presses the highlighted
+    // option, which is how options after the tenth are keyed.
+    if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+      ev.preventDefault();
+      focused = (focused + (ev.key === "ArrowDown" ? 1 : -1) + n) % n;
+      paint();
+      return;
+    }
+    if (ev.key === " " && method !== "score") {
+      ev.preventDefault();
+      press(focused);
+      return;
+    }
     if (method === "score") {
-      if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
-        ev.preventDefault();
-        focused = (focused + (ev.key === "ArrowDown" ? 1 : -1) + n) % n;
-        paint();
-        return;
-      }
       if (/^[0-9]$/.test(ev.key)) {
         ev.preventDefault();
         scores.set(focused, Number(ev.key));
@@ -358,6 +366,8 @@ export function liveCapture(ballot: BallotView): HTMLElement {
         focused = i;
         paint();
       } else press(i);
+      focused = i;
+      paint();
       entry.focus();
     }),
   );
