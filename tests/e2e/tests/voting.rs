@@ -469,3 +469,134 @@ async fn live_voting_by_keyboard_with_projector_and_restart() -> Result<()> {
     eprintln!("voting: session 2 took {:?}", started.elapsed());
     Ok(())
 }
+
+/// The other voting screens on the demo data: meetings with attendance (a walk-in added),
+/// issues, and the demo's closed topic ballot counted round by round with its void.
+async fn demo_screens(client: &Client) -> Result<()> {
+    click(client, "#load-demo").await?;
+    wait_for(client, "[data-testid=org-row]").await?;
+
+    click(client, "#nav-meetings").await?;
+    wait_for_text(client, "#meeting-table", "the demo assembly", |t| {
+        t.contains("Eastbrook Community Assembly")
+    })
+    .await?;
+    let chooser = wait_for(client, "#attendance-meeting").await?;
+    within(
+        "choosing the assembly",
+        CALL,
+        chooser.select_by_label(
+            &within(
+                "reading the options",
+                CALL,
+                chooser.find_all(Locator::Css("option")),
+            )
+            .await?
+            .get(1)
+            .context("no meeting to choose")?
+            .text()
+            .await?,
+        ),
+    )
+    .await?;
+    wait_for(client, "#attendee-form").await?;
+    let before = within(
+        "counting attendees",
+        CALL,
+        client.find_all(Locator::Css("[data-testid=attendee]")),
+    )
+    .await?
+    .len();
+    type_into(client, "#attendee-name", "Grace Mensah").await?;
+    keyboard(client, &enter()).await?;
+    wait_for_text(client, "#attendance-list", "the walk-in", |t| {
+        t.contains("Grace Mensah — walk-in")
+    })
+    .await?;
+    let after = within(
+        "counting attendees",
+        CALL,
+        client.find_all(Locator::Css("[data-testid=attendee]")),
+    )
+    .await?
+    .len();
+    ensure!(
+        after == before + 1,
+        "attendance went from {before} to {after}"
+    );
+
+    click(client, "#nav-issues").await?;
+    wait_for(client, "[data-testid=issue-row]").await?;
+
+    click(client, "#nav-ballots").await?;
+    wait_for_text(client, "#ballot-table", "the demo ballot", |t| {
+        t.contains(DEMO_QUESTION)
+    })
+    .await?;
+    let link = within(
+        "finding the demo ballot",
+        CALL,
+        client.find(Locator::LinkText(DEMO_QUESTION)),
+    )
+    .await?;
+    within("opening the demo ballot", CALL, link.click()).await?;
+    wait_for_text(client, "[data-testid=ballot-status]", "closed", |t| {
+        t == "Closed"
+    })
+    .await?;
+    wait_for(client, "[data-testid=capture-closed]").await?;
+    click(client, "#ballot-results-link").await?;
+    wait_for_text(
+        client,
+        "[data-testid=tally-facts]",
+        "16 counted, 1 voided",
+        |t| t.starts_with("16 votes counted; 1 voided"),
+    )
+    .await?;
+    let rounds = within(
+        "counting rounds",
+        CALL,
+        client.find_all(Locator::Css("[data-testid=irv-round]")),
+    )
+    .await?;
+    ensure!(
+        rounds.len() >= 2,
+        "expected IRV rounds, found {}",
+        rounds.len()
+    );
+    wait_for_text(
+        client,
+        "[data-testid=tally]",
+        "eliminations and a winner",
+        |t| t.contains("Eliminated:") && t.contains("Winner:"),
+    )
+    .await?;
+    wait_for_text(client, "#audit-table", "the demo void", |t| {
+        t.contains("Keyed for the wrong organisation")
+    })
+    .await?;
+    click(client, "#export-tally-json").await?;
+    let text = within(
+        "reading the export",
+        CALL,
+        wait_for(client, "#export-text").await?.prop("value"),
+    )
+    .await?
+    .unwrap_or_default();
+    ensure!(text.contains("\"turnout\": 16"), "tally JSON: {text:.200}");
+    Ok(())
+}
+
+const DEMO_QUESTION: &str = "Which health inequality should this round of funding tackle?";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn meetings_issues_and_demo_results() -> Result<()> {
+    let _turn = ONE_APP_AT_A_TIME.lock().await;
+    let display = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let driver = Driver::start(&display, &dir.path().join("trellis.sqlite3"), dir.path())?;
+    let client = driver.session().await?;
+    let outcome = demo_screens(&client).await;
+    close(client).await?;
+    outcome
+}
