@@ -28,9 +28,13 @@ pub struct Applied {
 pub(crate) struct Stamp<'a> {
     pub(crate) hlc: String,
     pub(crate) device_id: &'a str,
+    /// True for a change made on this laptop. A change received from another device was
+    /// checked there; here only what keeps the data whole is checked, so that facts
+    /// recorded offline on two laptops (two votes by one voter, say) are both kept.
+    pub(crate) local: bool,
 }
 
-fn wall_clock_ms() -> u64 {
+pub(crate) fn wall_clock_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
@@ -86,6 +90,7 @@ impl Store {
             let stamp = Stamp {
                 hlc: hlc.to_string(),
                 device_id: &device_id,
+                local: true,
             };
             write_tables(&tx, op, &stamp).map_err(at(i))?;
             let change_id = Uuid::now_v7();
@@ -123,7 +128,7 @@ pub(crate) fn json(value: &impl Serialize) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
-fn write_tables(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(), StoreError> {
+pub(crate) fn write_tables(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(), StoreError> {
     match op {
         Operation::OrganisationCreate { id, fields } => create_organisation(tx, *id, fields, stamp),
         Operation::OrganisationUpdate { id, changes } => {
@@ -169,7 +174,7 @@ fn write_tables(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(), S
         | Operation::MeetingNote { .. }
         | Operation::IssueRaise { .. }
         | Operation::IssueEvidence { .. }
-        | Operation::IssueMerge { .. } => crate::write_meetings::write(tx, op),
+        | Operation::IssueMerge { .. } => crate::write_meetings::write(tx, op, stamp),
         Operation::BallotCreate { .. }
         | Operation::BallotStatusSet { .. }
         | Operation::BallotReveal { .. }
@@ -255,7 +260,9 @@ fn create_organisation(
     f: &OrganisationFields,
     stamp: &Stamp,
 ) -> Result<(), StoreError> {
-    require_unique_ref(tx, id, &f.org_ref)?;
+    if stamp.local {
+        require_unique_ref(tx, id, &f.org_ref)?;
+    }
     let inserted = tx.execute(
         "INSERT OR IGNORE INTO organisation (id, name, org_ref, address, postcode, income_band, led_by, communities_served)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -293,7 +300,7 @@ fn update_organisation(
     })?;
     let next = current.patched(patch);
     next.check()?;
-    if patch.org_ref.is_some() {
+    if patch.org_ref.is_some() && stamp.local {
         require_unique_ref(tx, id, &next.org_ref)?;
     }
     let entity_id = id.to_string();

@@ -20,6 +20,7 @@ mod open;
 mod organisations;
 mod paths;
 mod settings;
+mod sync;
 mod voting;
 mod write_grants;
 mod write_letters;
@@ -43,6 +44,7 @@ pub use grants::{
 pub use letters::{DraftReport, LetterStateView, LetterStatus, LetterVersionView, LetterView};
 pub use organisations::{Contact, OrganisationDetail, OrganisationSummary};
 pub use paths::default_db_path;
+pub use sync::{ChangeRow, RemoteApplied, SyncState, MAX_CLOCK_DRIFT_MS};
 pub use voting::{
     Attendee, BallotResult, BallotSummary, BallotView, ConflictView, Evidence, IssueSource,
     IssueSummary, MeetingSummary, VoidInfo, VoteRecord, VoteState,

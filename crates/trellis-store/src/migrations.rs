@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[(u32, &str)] = &[
     (3, include_str!("../migrations/0003_voting.sql")),
     (4, include_str!("../migrations/0004_grants.sql")),
     (5, include_str!("../migrations/0005_letters.sql")),
+    (6, include_str!("../migrations/0006_sync_state.sql")),
 ];
 
 /// The schema version this build writes.

@@ -5,7 +5,7 @@ use trellis_core::op::Operation;
 use trellis_core::Invalid;
 use uuid::Uuid;
 
-use crate::apply::{json, require_organisation};
+use crate::apply::{json, require_organisation, set_clock, wins, Stamp};
 use crate::StoreError;
 
 /// Inserts a row that must be new; a repeated id is refused by name.
@@ -48,7 +48,7 @@ fn require(
     }
 }
 
-pub(crate) fn write(tx: &Transaction, op: &Operation) -> Result<(), StoreError> {
+pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(), StoreError> {
     match op {
         Operation::MeetingCreate { id, fields } => insert_new(
             tx,
@@ -148,24 +148,28 @@ pub(crate) fn write(tx: &Transaction, op: &Operation) -> Result<(), StoreError> 
                     .optional()?
                     .flatten())
             };
-            if merged(*from)?.is_some() {
+            if stamp.local && merged(*from)?.is_some() {
                 return Err(Invalid::one(
                     "from",
                     "this issue has already been merged into another",
                 )
                 .into());
             }
-            if merged(*into)?.is_some() {
+            if stamp.local && merged(*into)?.is_some() {
                 return Err(Invalid::one(
                     "into",
                     "that issue was itself merged; merge into the issue it became",
                 )
                 .into());
             }
-            tx.execute(
-                "UPDATE issue SET merged_into = ?1 WHERE id = ?2",
-                params![into.to_string(), from.to_string()],
-            )?;
+            // Two laptops may merge one issue differently: the later merge wins.
+            if wins(tx, "issue", &from.to_string(), "merged_into", stamp)? {
+                tx.execute(
+                    "UPDATE issue SET merged_into = ?1 WHERE id = ?2",
+                    params![into.to_string(), from.to_string()],
+                )?;
+                set_clock(tx, "issue", &from.to_string(), "merged_into", stamp)?;
+            }
             Ok(())
         }
         _ => Err(Invalid::one(

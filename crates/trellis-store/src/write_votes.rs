@@ -136,7 +136,7 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
         }
         Operation::BallotStatusSet { ballot_id, status } => {
             let (_, current) = require_ballot(tx, *ballot_id)?;
-            if *status == BallotStatus::Draft && current != BallotStatus::Draft {
+            if stamp.local && *status == BallotStatus::Draft && current != BallotStatus::Draft {
                 return Err(Invalid::one(
                     "status",
                     "a ballot that has been opened cannot go back to draft",
@@ -186,6 +186,7 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
         Operation::VoteCast { id, fields } => {
             let (ballot, status) = require_ballot(tx, fields.ballot_id)?;
             match (status, fields.channel) {
+                _ if !stamp.local => {}
                 (BallotStatus::Open, _) => {}
                 (BallotStatus::Closed, Channel::Paper | Channel::Import) => {}
                 (BallotStatus::Draft, _) => {
@@ -203,15 +204,17 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
                 .counting_rules()
                 .check_vote(&fields.vote)
                 .map_err(|e| Invalid::one("vote", e.to_string()))?;
-            check_voter(
-                tx,
-                fields.ballot_id,
-                &ballot,
-                &fields.voter.kind,
-                &fields.voter.reference,
-            )?;
+            if stamp.local {
+                check_voter(
+                    tx,
+                    fields.ballot_id,
+                    &ballot,
+                    &fields.voter.kind,
+                    &fields.voter.reference,
+                )?;
+            }
             let key = fields.voter.key();
-            if let Some(existing) = live_vote(tx, fields.ballot_id, &key)? {
+            if let (true, Some(existing)) = (stamp.local, live_vote(tx, fields.ballot_id, &key)?) {
                 return Err(Invalid::one(
                     "voter",
                     format!("this voter has already voted on this ballot (vote {existing}); void that vote first to record a new one"),
@@ -254,7 +257,7 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
                     |r| r.get(0),
                 )
                 .optional()?;
-            if let Some(r) = already {
+            if let (true, Some(r)) = (stamp.local, already) {
                 return Err(
                     Invalid::one("vote_id", format!("this vote is already voided ({r})")).into(),
                 );
