@@ -59,6 +59,7 @@ fn main() -> ExitCode {
 
     let result = tauri::Builder::default()
         .manage(AppState::new(db, started, exit_after_first_paint))
+        .on_window_event(voting::on_window_event)
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
             commands::reference_lists,

@@ -542,3 +542,13 @@ pub async fn open_projector(app: AppHandle, ballot_id: String) -> Result<(), Com
         .map_err(failed)?;
     Ok(())
 }
+
+/// The projector belongs to the main window: when the main window goes, so does the
+/// projector, so Trellis never runs on with only a projector showing.
+pub fn on_window_event(window: &tauri::Window, event: &tauri::WindowEvent) {
+    if window.label() == "main" && matches!(event, tauri::WindowEvent::Destroyed) {
+        if let Some(projector) = window.app_handle().get_webview_window(PROJECTOR) {
+            let _ = projector.close();
+        }
+    }
+}

@@ -350,6 +350,48 @@ async fn session_one(client: &Client, display: &Display, dir: &Path) -> Result<(
     Ok(())
 }
 
+/// Paper ballots from a CSV file chosen with the file input: a file with one bad row
+/// imports nothing and names the line; the corrected file imports its vote.
+async fn import_paper_ballots(client: &Client, dir: &Path) -> Result<()> {
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "voter,choice_1,choice_2\nHabesha Coffee Morning Group,1,3\nNo Such Group,2,1\n",
+    )?;
+    let good = dir.join("good.csv");
+    std::fs::write(
+        &good,
+        "voter,choice_1,choice_2\nHabesha Coffee Morning Group,1,3\n",
+    )?;
+
+    let file = wait_for(client, "#import-file").await?;
+    within(
+        "choosing the bad file",
+        CALL,
+        file.send_keys(&bad.to_string_lossy()),
+    )
+    .await?;
+    click(client, "#import-votes").await?;
+    wait_for_text(client, "#import-problems", "the bad line", |t| {
+        t.contains("Nothing was imported") && t.contains("line 3")
+    })
+    .await?;
+    let file = wait_for(client, "#import-file").await?;
+    within("clearing the file", CALL, file.clear()).await?;
+    within(
+        "choosing the good file",
+        CALL,
+        file.send_keys(&good.to_string_lossy()),
+    )
+    .await?;
+    click(client, "#import-votes").await?;
+    wait_for_text(client, "#status", "the import", |t| {
+        t.contains("1 paper ballots imported")
+    })
+    .await?;
+    Ok(())
+}
+
 /// After a restart on the same database: both votes are there (one voided), the ballot is
 /// still open, and voting carries on.
 async fn session_two(client: &Client, display: &Display, dir: &Path) -> Result<()> {
@@ -413,8 +455,10 @@ async fn session_two(client: &Client, display: &Display, dir: &Path) -> Result<(
     )
     .await?;
 
+    import_paper_ballots(client, dir).await?;
+
     click(client, "#ballot-results-link").await?;
-    wait_for_text(client, "[data-testid=turnout]", "2 counted", |t| t == "2").await?;
+    wait_for_text(client, "[data-testid=turnout]", "3 counted", |t| t == "3").await?;
     let audit = within(
         "counting audit rows",
         CALL,
@@ -422,12 +466,14 @@ async fn session_two(client: &Client, display: &Display, dir: &Path) -> Result<(
     )
     .await?;
     ensure!(
-        audit.len() == 3,
-        "expected 3 votes in the audit list, found {}",
+        audit.len() == 4,
+        "expected 4 votes in the audit list, found {}",
         audit.len()
     );
     wait_for_text(client, "#audit-table", "the void in the audit list", |t| {
         t.contains("voided: Recorded for the wrong organisation (by Amara Okafor)")
+            && t.contains("Habesha Coffee Morning Group")
+            && t.contains("import")
     })
     .await?;
     click(client, "#export-audit-csv").await?;

@@ -210,7 +210,9 @@ export function liveCapture(ballot: BallotView): HTMLElement {
     }
   }
   voterInput.addEventListener("input", () => {
+    // A different voter: the choices keyed so far stay until Enter or Escape.
     voter = null;
+    entry.hidden = true;
     window.clearTimeout(timer);
     timer = window.setTimeout(() => void suggest(), 60);
   });
@@ -273,7 +275,12 @@ export function liveCapture(ballot: BallotView): HTMLElement {
 
   let recording = false;
   async function record(): Promise<void> {
-    if (recording || !voter) return;
+    if (recording) return;
+    if (!voter) {
+      error.textContent = "Choose the voter first: type part of a name and press Enter.";
+      voterInput.focus();
+      return;
+    }
     const by = nameInput.value.trim();
     if (!by) {
       error.textContent = "Type your name in “Your name” first; it is recorded with each vote.";
@@ -282,11 +289,12 @@ export function liveCapture(ballot: BallotView): HTMLElement {
     }
     setFacilitatorName(by);
     recording = true;
-    const summary = describeChoices();
+    const summary = method !== "score" && presses.length === 0 ? "no choice (a blank ballot)" : describeChoices();
+    const entered = voter;
     try {
       const cast = await votingApi.castVote({
         ballot_id: ballot.id,
-        voter: voter.reference,
+        voter: entered.reference,
         choices: method === "score" ? [] : presses.map((i) => String(i + 1)),
         amounts: method === "score" ? [...scores.entries()].map(([i, s]) => [String(i + 1), s]) : [],
         paper: paper.checked,
@@ -294,9 +302,8 @@ export function liveCapture(ballot: BallotView): HTMLElement {
       });
       error.textContent = "";
       confirmation.textContent = "";
-      const what = method === "score" || ranked || method === "dots" ? summary : `${summary}`;
       window.setTimeout(() => {
-        confirmation.textContent = `Vote recorded for ${cast.voter_label}: ${what}.${paper.checked ? " (paper ballot)" : ""}`;
+        confirmation.textContent = `Vote recorded for ${cast.voter_label}: ${summary}.${paper.checked ? " (paper ballot)" : ""}`;
       }, 20);
       reset();
       void refreshRecent();
