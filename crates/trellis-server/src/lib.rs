@@ -1,0 +1,385 @@
+//! Trellis's sync server: an axum API over a [`ServerStore`].
+//!
+//! - `POST /v1/enrol {code, device_id}` → `{token, user, role}` (no token needed).
+//! - `POST /v1/push {schema_version, changes}` → `{acknowledged_seq}`.
+//! - `GET /v1/pull?after=N&limit=M` → `{changes: [{server_seq, change}], next, scoped}`.
+//!
+//! Every refusal is a specific 4xx with a JSON `{error, reason}`. What each role may push
+//! and receive is in [`roles`].
+
+pub mod roles;
+pub mod store;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use trellis_core::op::Operation;
+use trellis_store::ChangeRow;
+use trellis_sync::wire::{
+    EnrolRequest, EnrolResponse, ErrorBody, PullResponse, PulledChange, PushRequest, PushResponse,
+};
+use uuid::Uuid;
+
+pub use roles::Role;
+pub use store::{Device, ServerStore, ServerStoreError, SqliteServerStore};
+
+/// The schema version this server accepts: the store's latest migration.
+pub const SCHEMA_VERSION: u32 = trellis_store::migrations::LATEST;
+
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest request body accepted (413 beyond).
+    pub max_body_bytes: usize,
+    /// Requests per device per [`Limits::rate_window`] (429 beyond).
+    pub requests_per_window: u32,
+    pub rate_window: Duration,
+    /// Most changes in one pull page.
+    pub max_pull: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 2 * 1024 * 1024,
+            requests_per_window: 600,
+            rate_window: Duration::from_secs(60),
+            max_pull: 1000,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    store: Arc<dyn ServerStore>,
+    limits: Limits,
+    rates: Arc<Mutex<HashMap<Uuid, (Instant, u32)>>>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn ServerStore>, limits: Limits) -> Self {
+        AppState {
+            store,
+            limits,
+            rates: Arc::default(),
+        }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let limit = state.limits.max_body_bytes;
+    Router::new()
+        .route("/v1/enrol", post(enrol))
+        .route("/v1/push", post(push))
+        .route("/v1/pull", get(pull))
+        .fallback(|| async {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such endpoint: this server speaks /v1/enrol, /v1/push and /v1/pull",
+            )
+        })
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+/// Serves until the listener fails; the caller picks the address (port 0 in tests).
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
+}
+
+/// A refusal: status, a short code and a sentence.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub body: ErrorBody,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, error: &str, reason: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            body: ErrorBody {
+                error: error.into(),
+                reason: reason.into(),
+                expected: None,
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}
+
+impl From<ServerStoreError> for ApiError {
+    fn from(e: ServerStoreError) -> Self {
+        match e {
+            ServerStoreError::BadCode => ApiError::new(StatusCode::FORBIDDEN, "bad_code", e.to_string()),
+            ServerStoreError::DeviceEnrolled(_) => {
+                ApiError::new(StatusCode::CONFLICT, "already_enrolled", e.to_string())
+            }
+            ServerStoreError::Gap { expected, .. } => {
+                let mut err = ApiError::new(StatusCode::CONFLICT, "gap", e.to_string());
+                err.body.expected = Some(expected);
+                err
+            }
+            other => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "server_store",
+                format!("the server could not use its database ({other}); nothing was stored, try again"),
+            ),
+        }
+    }
+}
+
+fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "request body is larger than this server accepts: send fewer changes per push",
+            )
+        } else {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "unreadable_body",
+                format!("could not read the request body: {e}"),
+            )
+        }
+    })
+}
+
+fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("request body is not the expected JSON: {e}"),
+        )
+    })
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "server_busy",
+            format!("the server failed this request ({e}); try again"),
+        )
+    })?
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+async fn enrol(
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<EnrolResponse>, ApiError> {
+    let req: EnrolRequest = json_body(&body_bytes(body)?)?;
+    let store = state.store.clone();
+    let (token, device) =
+        blocking(move || Ok(store.enrol(&req.code, req.device_id, now_ms())?)).await?;
+    Ok(Json(EnrolResponse {
+        token,
+        user: device.user,
+        role: device.role.to_string(),
+    }))
+}
+
+/// The device behind the bearer token, refused if missing, unknown, revoked or too busy.
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Device, ApiError> {
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "no_token",
+                "no device token: enrol this laptop first (trellis enrol --server URL --code CODE)",
+            )
+        })?
+        .to_owned();
+    let store = state.store.clone();
+    let device = blocking(move || Ok(store.device_for_token(&token)?))
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unknown_token",
+                "this device token is not known to the server: enrol this laptop again",
+            )
+        })?;
+    if device.revoked {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "revoked",
+            format!("device {} was revoked by an administrator: it may no longer sync; ask for a new enrolment code if this is wrong", device.id),
+        ));
+    }
+    let mut rates = state.rates.lock().unwrap_or_else(|p| p.into_inner());
+    let now = Instant::now();
+    let entry = rates.entry(device.id).or_insert((now, 0));
+    if now.duration_since(entry.0) >= state.limits.rate_window {
+        *entry = (now, 0);
+    }
+    entry.1 += 1;
+    if entry.1 > state.limits.requests_per_window {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!(
+                "more than {} requests from this device in {} s: wait and sync again",
+                state.limits.requests_per_window,
+                state.limits.rate_window.as_secs()
+            ),
+        ));
+    }
+    Ok(device)
+}
+
+/// Decodes and checks a push body for `device` (of `role`): the request's JSON, the schema
+/// version, that every row is the device's own, decodes and is valid, and that the role
+/// may make it. Pure: nothing is stored here.
+pub fn decode_push(bytes: &[u8], device: Uuid, role: Role) -> Result<Vec<ChangeRow>, ApiError> {
+    let req: PushRequest = json_body(bytes)?;
+    if req.schema_version != SCHEMA_VERSION {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "schema_mismatch",
+            format!(
+                "client and server schema differ: update (client {}, server {SCHEMA_VERSION})",
+                req.schema_version
+            ),
+        ));
+    }
+    for row in &req.changes {
+        let name = format!("change {}#{} ({})", row.device_id, row.device_seq, row.kind);
+        if row.device_id != device {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "not_your_change",
+                format!("{name} belongs to another device: a device may push only its own changes"),
+            ));
+        }
+        if row.device_seq < 1 {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_change",
+                format!("{name}: change numbers start at 1"),
+            ));
+        }
+        if row.schema_version > SCHEMA_VERSION {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "schema_mismatch",
+                format!("{name}: client and server schema differ: update"),
+            ));
+        }
+        let op = Operation::decode(&row.kind, row.payload.clone()).map_err(|e| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_change",
+                format!("{name}: {e}"),
+            )
+        })?;
+        op.check().map_err(|e| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_change",
+                format!("{name} is not valid: {e}"),
+            )
+        })?;
+        if !role.may_make(&row.kind) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "role_forbids",
+                format!("{name}: a {role} may not make {} changes", row.kind),
+            ));
+        }
+    }
+    Ok(req.changes)
+}
+
+async fn push(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<PushResponse>, ApiError> {
+    let device = authenticate(&state, &headers).await?;
+    let bytes = body_bytes(body)?;
+    let store = state.store.clone();
+    let acknowledged_seq = blocking(move || {
+        let rows = decode_push(&bytes, device.id, device.role)?;
+        Ok(store.push(device.id, &rows)?)
+    })
+    .await?;
+    Ok(Json(PushResponse { acknowledged_seq }))
+}
+
+#[derive(Deserialize)]
+struct PullQuery {
+    after: Option<i64>,
+    limit: Option<usize>,
+}
+
+async fn pull(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<PullResponse>, ApiError> {
+    let device = authenticate(&state, &headers).await?;
+    let Query(q) = query.map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_query",
+            format!("pull takes ?after=N&limit=M: {e}"),
+        )
+    })?;
+    let after = q.after.unwrap_or(0);
+    if after < 0 {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_query",
+            "after must be 0 or more",
+        ));
+    }
+    let limit = q
+        .limit
+        .unwrap_or(state.limits.max_pull)
+        .clamp(1, state.limits.max_pull);
+    let store = state.store.clone();
+    let scoped = device.role.scoped();
+    let (rows, next) = blocking(move || Ok(store.pull(&device, after, limit)?)).await?;
+    Ok(Json(PullResponse {
+        changes: rows
+            .into_iter()
+            .map(|(server_seq, change)| PulledChange { server_seq, change })
+            .collect(),
+        next,
+        scoped,
+    }))
+}

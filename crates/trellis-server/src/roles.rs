@@ -1,0 +1,99 @@
+//! Who may make and who may receive which kinds of change.
+//!
+//! - **admin**, **staff**: push and receive everything.
+//! - **facilitator**: runs meetings, ballots and contacts in community halls; may neither
+//!   push nor receive the grants kinds ([`is_grants_kind`]: applications, panel, conflicts,
+//!   scores, moderation, decisions, rounds, letters).
+//! - **panel**: a panel member. The user's name is their panel member name (the `name` of a
+//!   `panel.member` change); receives everything except other assessors' score drafts, and
+//!   other assessors' submitted or revised scores for an application only once their own
+//!   submission for it is on the server and they have not declared a conflict on it
+//!   ([`trellis_core::grants::scoring::may_see_others_scores`]).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Staff,
+    Facilitator,
+    Panel,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Staff => "staff",
+            Role::Facilitator => "facilitator",
+            Role::Panel => "panel",
+        }
+    }
+
+    /// May a device of this role push a change of `kind`?
+    pub fn may_make(self, kind: &str) -> bool {
+        !(self == Role::Facilitator && is_grants_kind(kind))
+    }
+
+    /// Does the server withhold anything from this role?
+    pub fn scoped(self) -> bool {
+        matches!(self, Role::Facilitator | Role::Panel)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "admin" => Ok(Role::Admin),
+            "staff" => Ok(Role::Staff),
+            "facilitator" => Ok(Role::Facilitator),
+            "panel" => Ok(Role::Panel),
+            other => Err(format!(
+                "unknown role {other:?}: choose admin, staff, facilitator or panel"
+            )),
+        }
+    }
+}
+
+/// Kinds that belong to the grants round: never made by or sent to a facilitator.
+pub fn is_grants_kind(kind: &str) -> bool {
+    const PREFIXES: [&str; 8] = [
+        "application.",
+        "score.",
+        "moderation.",
+        "decision.",
+        "conflict.",
+        "panel.",
+        "round.",
+        "letter.",
+    ];
+    PREFIXES.iter().any(|p| kind.starts_with(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn facilitators_make_no_grants_kinds() {
+        for kind in trellis_core::op::KINDS {
+            let grants = is_grants_kind(kind);
+            assert_eq!(Role::Facilitator.may_make(kind), !grants, "{kind}");
+            assert!(Role::Staff.may_make(kind));
+        }
+        assert!(is_grants_kind("score.submit"));
+        assert!(!is_grants_kind("vote.cast"));
+        assert!(!is_grants_kind("organisation.preference"));
+    }
+}

@@ -1,0 +1,562 @@
+//! The server's storage, behind [`ServerStore`] so PostgreSQL can follow SQLite.
+//! [`SqliteServerStore`] keeps users, devices (only a SHA-256 of each token), one-time
+//! enrolment codes and the change log with a server sequence.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use sha2::{Digest, Sha256};
+use trellis_core::grants::scoring::{may_see_others_scores, PanelRole};
+use trellis_core::op::Operation;
+use trellis_store::ChangeRow;
+use uuid::Uuid;
+
+use crate::roles::{is_grants_kind, Role};
+
+/// How long an enrolment code may be used.
+pub const CODE_LIFETIME_MS: i64 = 15 * 60 * 1000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerStoreError {
+    #[error("server database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("no user named {0:?}")]
+    NoUser(String),
+    #[error("a user named {0:?} already exists")]
+    UserExists(String),
+    #[error("no device {0}")]
+    NoDevice(String),
+    #[error("enrolment code unknown, already used or expired: ask for a new one")]
+    BadCode,
+    #[error("device {0} is already enrolled")]
+    DeviceEnrolled(Uuid),
+    /// A change would leave a hole in the device's series; it must re-send from `expected`.
+    #[error("change number {got} skips ahead: the server expects number {expected} from this device next")]
+    Gap { expected: i64, got: i64 },
+    #[error("stored change is damaged: {0}")]
+    Damaged(String),
+}
+
+/// An enrolled laptop as the server knows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Device {
+    pub id: Uuid,
+    pub user: String,
+    pub role: Role,
+    pub revoked: bool,
+    pub enrolled_at: String,
+}
+
+pub trait ServerStore: Send + Sync {
+    fn add_user(&self, name: &str, role: Role) -> Result<(), ServerStoreError>;
+    /// A short one-time code for `user`, valid for [`CODE_LIFETIME_MS`] from `now_ms`.
+    fn create_code(&self, user: &str, now_ms: i64) -> Result<String, ServerStoreError>;
+    /// Uses a code and returns the new device token (only its hash is kept) and the device.
+    fn enrol(
+        &self,
+        code: &str,
+        device: Uuid,
+        now_ms: i64,
+    ) -> Result<(String, Device), ServerStoreError>;
+    /// The device whose token is `token`, revoked or not; `None` for an unknown token.
+    fn device_for_token(&self, token: &str) -> Result<Option<Device>, ServerStoreError>;
+    fn devices(&self) -> Result<Vec<Device>, ServerStoreError>;
+    fn revoke(&self, device: Uuid) -> Result<(), ServerStoreError>;
+    /// Stores `rows` (one device's, checked already) once each, all or none; returns the
+    /// highest sequence now held for the device.
+    fn push(&self, device: Uuid, rows: &[ChangeRow]) -> Result<i64, ServerStoreError>;
+    /// Changes after `after` that `viewer` may receive, at most `limit` scanned, and the next
+    /// cursor.
+    fn pull(
+        &self,
+        viewer: &Device,
+        after: i64,
+        limit: usize,
+    ) -> Result<(Vec<(i64, ChangeRow)>, i64), ServerStoreError>;
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Letters and digits that cannot be misread for one another on a screen or a phone call.
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+fn new_code() -> String {
+    let bytes = Uuid::new_v4().into_bytes();
+    let code: String = bytes[..8]
+        .iter()
+        .map(|b| CODE_ALPHABET[*b as usize % CODE_ALPHABET.len()] as char)
+        .collect();
+    format!("{}-{}", &code[..4], &code[4..])
+}
+
+fn new_token() -> String {
+    let mut bytes = Vec::with_capacity(32);
+    bytes.extend_from_slice(Uuid::new_v4().as_bytes());
+    bytes.extend_from_slice(Uuid::new_v4().as_bytes());
+    hex(&bytes)
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'staff', 'facilitator', 'panel'))
+);
+CREATE TABLE IF NOT EXISTS devices (
+    id TEXT PRIMARY KEY,
+    user TEXT NOT NULL REFERENCES users(name),
+    token_hash TEXT NOT NULL UNIQUE,
+    revoked INTEGER NOT NULL DEFAULT 0,
+    enrolled_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS enrolment_codes (
+    code TEXT PRIMARY KEY,
+    user TEXT NOT NULL REFERENCES users(name),
+    expires_ms INTEGER NOT NULL,
+    used INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS changes (
+    server_seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    device_id TEXT NOT NULL,
+    device_seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL,
+    -- For score and conflict kinds: what the blind-scoring rule needs, without decoding.
+    application_id TEXT,
+    assessor_id TEXT,
+    conflicted INTEGER,
+    UNIQUE (device_id, device_seq)
+);
+CREATE INDEX IF NOT EXISTS changes_application ON changes(application_id, kind);
+CREATE TABLE IF NOT EXISTS panel_members (
+    member_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL
+);
+";
+
+pub struct SqliteServerStore {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteServerStore {
+    pub fn open(path: &Path) -> Result<Self, ServerStoreError> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        Self::init(conn)
+    }
+
+    pub fn in_memory() -> Result<Self, ServerStoreError> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<Self, ServerStoreError> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(SqliteServerStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent (transactions roll back).
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn device_from_row(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(String, String, String, bool, String)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+fn to_device(
+    (id, user, role, revoked, enrolled_at): (String, String, String, bool, String),
+) -> Result<Device, ServerStoreError> {
+    Ok(Device {
+        id: Uuid::parse_str(&id).map_err(|e| ServerStoreError::Damaged(e.to_string()))?,
+        user,
+        role: role.parse().map_err(ServerStoreError::Damaged)?,
+        revoked,
+        enrolled_at,
+    })
+}
+
+/// server_seq, device id, kind, body, application id, assessor id.
+type Scanned = (i64, String, String, String, Option<String>, Option<String>);
+
+const DEVICE_SELECT: &str = "SELECT d.id, d.user, u.role, d.revoked, d.enrolled_at
+     FROM devices d JOIN users u ON u.name = d.user";
+
+/// What the blind-scoring rule needs from a change, recorded beside it.
+struct ScoreFacts {
+    application_id: Option<Uuid>,
+    assessor_id: Option<Uuid>,
+    conflicted: Option<bool>,
+    member: Option<(Uuid, String, PanelRole)>,
+}
+
+fn score_facts(row: &ChangeRow) -> ScoreFacts {
+    let mut facts = ScoreFacts {
+        application_id: None,
+        assessor_id: None,
+        conflicted: None,
+        member: None,
+    };
+    if let Ok(op) = Operation::decode(&row.kind, row.payload.clone()) {
+        match op {
+            Operation::ScoreDraft {
+                application_id,
+                assessor_id,
+                ..
+            }
+            | Operation::ScoreSubmit {
+                application_id,
+                assessor_id,
+                ..
+            }
+            | Operation::ScoreRevise {
+                application_id,
+                assessor_id,
+                ..
+            } => {
+                facts.application_id = Some(application_id);
+                facts.assessor_id = Some(assessor_id);
+            }
+            Operation::ConflictDeclare {
+                application_id,
+                assessor_id,
+                conflicted,
+                ..
+            } => {
+                facts.application_id = Some(application_id);
+                facts.assessor_id = Some(assessor_id);
+                facts.conflicted = Some(conflicted);
+            }
+            Operation::PanelMember { id, name, role } => facts.member = Some((id, name, role)),
+            _ => {}
+        }
+    }
+    facts
+}
+
+fn panel_role_str(role: PanelRole) -> String {
+    serde_json::to_value(role)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "assessor".into())
+}
+
+impl ServerStore for SqliteServerStore {
+    fn add_user(&self, name: &str, role: Role) -> Result<(), ServerStoreError> {
+        let conn = self.conn();
+        let n = conn.execute(
+            "INSERT INTO users (name, role) VALUES (?1, ?2) ON CONFLICT(name) DO NOTHING",
+            params![name, role.as_str()],
+        )?;
+        if n == 0 {
+            return Err(ServerStoreError::UserExists(name.into()));
+        }
+        Ok(())
+    }
+
+    fn create_code(&self, user: &str, now_ms: i64) -> Result<String, ServerStoreError> {
+        let conn = self.conn();
+        let known: Option<String> = conn
+            .query_row("SELECT name FROM users WHERE name = ?1", [user], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if known.is_none() {
+            return Err(ServerStoreError::NoUser(user.into()));
+        }
+        let code = new_code();
+        conn.execute(
+            "INSERT INTO enrolment_codes (code, user, expires_ms) VALUES (?1, ?2, ?3)",
+            params![code, user, now_ms + CODE_LIFETIME_MS],
+        )?;
+        Ok(code)
+    }
+
+    fn enrol(
+        &self,
+        code: &str,
+        device: Uuid,
+        now_ms: i64,
+    ) -> Result<(String, Device), ServerStoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let code = code.trim().to_ascii_uppercase();
+        let user: Option<String> = tx
+            .query_row(
+                "SELECT user FROM enrolment_codes WHERE code = ?1 AND used = 0 AND expires_ms > ?2",
+                params![code, now_ms],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let user = user.ok_or(ServerStoreError::BadCode)?;
+        let exists: Option<i64> = tx
+            .query_row(
+                "SELECT 1 FROM devices WHERE id = ?1",
+                [device.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if exists.is_some() {
+            return Err(ServerStoreError::DeviceEnrolled(device));
+        }
+        let token = new_token();
+        tx.execute(
+            "UPDATE enrolment_codes SET used = 1 WHERE code = ?1",
+            [&code],
+        )?;
+        tx.execute(
+            "INSERT INTO devices (id, user, token_hash, enrolled_at) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                device.to_string(),
+                user,
+                token_hash(&token),
+                chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ],
+        )?;
+        let d = tx.query_row(
+            &format!("{DEVICE_SELECT} WHERE d.id = ?1"),
+            [device.to_string()],
+            device_from_row,
+        )?;
+        tx.commit()?;
+        Ok((token, to_device(d)?))
+    }
+
+    fn device_for_token(&self, token: &str) -> Result<Option<Device>, ServerStoreError> {
+        let conn = self.conn();
+        conn.query_row(
+            &format!("{DEVICE_SELECT} WHERE d.token_hash = ?1"),
+            [token_hash(token)],
+            device_from_row,
+        )
+        .optional()?
+        .map(to_device)
+        .transpose()
+    }
+
+    fn devices(&self) -> Result<Vec<Device>, ServerStoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!("{DEVICE_SELECT} ORDER BY d.user, d.id"))?;
+        let rows = stmt.query_map([], device_from_row)?;
+        rows.map(|r| to_device(r?)).collect()
+    }
+
+    fn revoke(&self, device: Uuid) -> Result<(), ServerStoreError> {
+        let conn = self.conn();
+        let n = conn.execute(
+            "UPDATE devices SET revoked = 1 WHERE id = ?1",
+            [device.to_string()],
+        )?;
+        if n == 0 {
+            return Err(ServerStoreError::NoDevice(device.to_string()));
+        }
+        Ok(())
+    }
+
+    fn push(&self, device: Uuid, rows: &[ChangeRow]) -> Result<i64, ServerStoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id = device.to_string();
+        let mut last: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(device_seq), 0) FROM changes WHERE device_id = ?1",
+            [&id],
+            |r| r.get(0),
+        )?;
+        for row in rows {
+            if row.device_seq <= last {
+                continue; // already here: pushing twice is harmless
+            }
+            if row.device_seq != last + 1 {
+                return Err(ServerStoreError::Gap {
+                    expected: last + 1,
+                    got: row.device_seq,
+                });
+            }
+            let facts = score_facts(row);
+            let body =
+                serde_json::to_string(row).map_err(|e| ServerStoreError::Damaged(e.to_string()))?;
+            tx.execute(
+                "INSERT INTO changes (device_id, device_seq, kind, body, application_id, assessor_id, conflicted)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(device_id, device_seq) DO NOTHING",
+                params![
+                    id,
+                    row.device_seq,
+                    row.kind,
+                    body,
+                    facts.application_id.map(|u| u.to_string()),
+                    facts.assessor_id.map(|u| u.to_string()),
+                    facts.conflicted,
+                ],
+            )?;
+            if let Some((member, name, role)) = facts.member {
+                tx.execute(
+                    "INSERT INTO panel_members (member_id, name, role) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(member_id) DO UPDATE SET name = excluded.name, role = excluded.role",
+                    params![member.to_string(), name, panel_role_str(role)],
+                )?;
+            }
+            last = row.device_seq;
+        }
+        tx.commit()?;
+        Ok(last)
+    }
+
+    fn pull(
+        &self,
+        viewer: &Device,
+        after: i64,
+        limit: usize,
+    ) -> Result<(Vec<(i64, ChangeRow)>, i64), ServerStoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT server_seq, device_id, kind, body, application_id, assessor_id FROM changes
+             WHERE server_seq > ?1 ORDER BY server_seq LIMIT ?2",
+        )?;
+        let scanned: Vec<Scanned> = stmt
+            .query_map(params![after, limit as i64], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })?
+            .collect::<Result<_, _>>()?;
+        let next = scanned.last().map(|r| r.0).unwrap_or(after);
+        let blind = Blind::for_viewer(&conn, viewer)?;
+        let own = viewer.id.to_string();
+        let mut out = Vec::new();
+        let decode = |seq: i64, body: &str| -> Result<(i64, ChangeRow), ServerStoreError> {
+            Ok((
+                seq,
+                serde_json::from_str(body)
+                    .map_err(|e| ServerStoreError::Damaged(format!("change {seq}: {e}")))?,
+            ))
+        };
+        // Withheld scores released by this page: the viewer's own submission for an
+        // application is in it, so the others' earlier scores for it now go out too.
+        if let Some(blind) = &blind {
+            let released: Vec<&String> = scanned
+                .iter()
+                .filter(|r| {
+                    r.2 == "score.submit" && r.5.as_ref().is_some_and(|a| blind.members.contains(a))
+                })
+                .filter_map(|r| r.4.as_ref())
+                .collect();
+            for application in released {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT server_seq, body, assessor_id FROM changes
+                     WHERE application_id = ?1 AND kind IN ('score.submit', 'score.revise') AND server_seq <= ?2
+                     ORDER BY server_seq",
+                )?;
+                let rows: Vec<(i64, String, Option<String>)> = stmt
+                    .query_map(params![application, after], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    })?
+                    .collect::<Result<_, _>>()?;
+                for (seq, body, assessor) in rows {
+                    let mine = assessor.as_ref().is_some_and(|a| blind.members.contains(a));
+                    if !mine && blind.may_see(&conn, application)? {
+                        out.push(decode(seq, &body)?);
+                    }
+                }
+            }
+        }
+        for (seq, device, kind, body, application, assessor) in &scanned {
+            if device == &own {
+                continue; // the device has its own changes
+            }
+            let send = match viewer.role {
+                Role::Admin | Role::Staff => true,
+                Role::Facilitator => !is_grants_kind(kind),
+                Role::Panel => match (kind.as_str(), &blind, application, assessor) {
+                    (
+                        "score.draft" | "score.submit" | "score.revise",
+                        Some(blind),
+                        Some(app),
+                        Some(who),
+                    ) => {
+                        if blind.members.contains(who) {
+                            true
+                        } else if kind == "score.draft" {
+                            false
+                        } else {
+                            blind.may_see(&conn, app)?
+                        }
+                    }
+                    ("score.draft" | "score.submit" | "score.revise", None, _, _) => false,
+                    _ => true,
+                },
+            };
+            if send {
+                out.push(decode(*seq, body)?);
+            }
+        }
+        Ok((out, next))
+    }
+}
+
+/// A panel member's identity for the blind-scoring rule: their panel member ids (the
+/// `panel.member` changes whose name is the user's name) and panel role.
+struct Blind {
+    members: Vec<String>,
+    role: PanelRole,
+}
+
+impl Blind {
+    fn for_viewer(conn: &Connection, viewer: &Device) -> Result<Option<Blind>, ServerStoreError> {
+        if viewer.role != Role::Panel {
+            return Ok(None);
+        }
+        let mut stmt =
+            conn.prepare_cached("SELECT member_id, role FROM panel_members WHERE name = ?1")?;
+        let rows: Vec<(String, String)> = stmt
+            .query_map([&viewer.user], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let role = rows
+            .iter()
+            .filter_map(|(_, r)| serde_json::from_value(serde_json::Value::String(r.clone())).ok())
+            .next()
+            .unwrap_or(PanelRole::Assessor);
+        Ok(Some(Blind {
+            members: rows.into_iter().map(|(m, _)| m).collect(),
+            role,
+        }))
+    }
+
+    /// [`may_see_others_scores`] for one application, from what the server holds now.
+    fn may_see(&self, conn: &Connection, application: &str) -> Result<bool, ServerStoreError> {
+        let mut submitted = false;
+        let mut conflicted = false;
+        for member in &self.members {
+            let (s, c): (bool, bool) = conn.query_row(
+                "SELECT
+                   EXISTS(SELECT 1 FROM changes WHERE application_id = ?1 AND assessor_id = ?2 AND kind = 'score.submit'),
+                   EXISTS(SELECT 1 FROM changes WHERE application_id = ?1 AND assessor_id = ?2 AND kind = 'conflict.declare' AND conflicted = 1)",
+                params![application, member],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            submitted |= s;
+            conflicted |= c;
+        }
+        Ok(may_see_others_scores(submitted, conflicted, self.role))
+    }
+}

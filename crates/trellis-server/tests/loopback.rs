@@ -1,0 +1,53 @@
+//! Laptops syncing through the real server over loopback.
+
+mod common;
+
+use common::TestServer;
+use tempfile::TempDir;
+use trellis_core::organisation::OrganisationInput;
+use trellis_server::Role;
+use trellis_sync::client::{credentials_path, sync};
+
+fn org(name: &str, n: u32) -> OrganisationInput {
+    OrganisationInput {
+        name: name.into(),
+        org_ref: format!("GB-CHC-{n}"),
+        income_band: "10k-25k".into(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn two_laptops_converge_through_the_server() {
+    let server = TestServer::start();
+    let dir = TempDir::new().unwrap();
+    let mut a = server.laptop(dir.path(), "a", "amina", Role::Staff);
+    let mut b = server.laptop(dir.path(), "b", "ben", Role::Staff);
+    for i in 0..5 {
+        a.add_organisation(&org(&format!("A group {i}"), 1_000_000 + i))
+            .unwrap();
+        b.add_organisation(&org(&format!("B group {i}"), 2_000_000 + i))
+            .unwrap();
+    }
+    assert_eq!(a.sync_state().unwrap().waiting, 5);
+    sync(&mut a).unwrap();
+    sync(&mut b).unwrap();
+    sync(&mut a).unwrap();
+    assert_eq!(a.sync_state().unwrap().waiting, 0);
+    assert_eq!(a.export_json().unwrap(), b.export_json().unwrap());
+    assert_eq!(server.changes_stored(), 10);
+    // Syncing again changes nothing and stores nothing twice.
+    let again = sync(&mut b).unwrap();
+    assert_eq!((again.pushed, again.pulled), (0, 0));
+    assert_eq!(server.changes_stored(), 10);
+    assert!(a.doctor().unwrap().healthy());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(credentials_path(a.path()))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the token file is the user's alone");
+    }
+}

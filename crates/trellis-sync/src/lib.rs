@@ -1,0 +1,6 @@
+//! Trellis sync: the `/v1` wire types ([`wire`], shared with `trellis-server`) and, with the
+//! default `client` feature, the laptop's push/pull client ([`client`]) used by the CLI.
+
+#[cfg(feature = "client")]
+pub mod client;
+pub mod wire;

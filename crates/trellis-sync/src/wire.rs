@@ -1,0 +1,66 @@
+//! The `/v1` wire format, shared by the server and the laptop's client. JSON bodies;
+//! every error is a 4xx with an [`ErrorBody`].
+
+use serde::{Deserialize, Serialize};
+use trellis_store::ChangeRow;
+use uuid::Uuid;
+
+/// The API version in every path.
+pub const API: &str = "/v1";
+
+/// `POST /v1/enrol`: a one-time code from `trellis-server enrol` for this laptop's device id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolRequest {
+    pub code: String,
+    pub device_id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolResponse {
+    /// The device token: sent as `Authorization: Bearer <token>`; the server keeps only its
+    /// SHA-256.
+    pub token: String,
+    pub user: String,
+    pub role: String,
+}
+
+/// `POST /v1/push`: this device's changes after the last acknowledged one, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub schema_version: u32,
+    pub changes: Vec<ChangeRow>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// The highest device sequence the server now holds for this device.
+    pub acknowledged_seq: i64,
+}
+
+/// One change as pulled, with its place in the server's log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PulledChange {
+    pub server_seq: i64,
+    pub change: ChangeRow,
+}
+
+/// `GET /v1/pull?after=N&limit=M`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub changes: Vec<PulledChange>,
+    /// The cursor to ask from next; equal to `after` when there is nothing more.
+    pub next: i64,
+    /// True when the server withholds some changes from this device's role, so other
+    /// devices' series arrive with gaps (and withheld scores may arrive later, released).
+    pub scoped: bool,
+}
+
+/// Every refusal: a short machine-readable `error` and a sentence for a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+    pub reason: String,
+    /// On a gap (409 `gap`): the device sequence the server expects next.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<i64>,
+}
