@@ -1,7 +1,10 @@
 //! Table writes for letters and organisations' letter preferences (called only from
 //! `apply`). The checks a laptop makes before recording: a letter is drafted only for an
 //! application with a decision, once; an edit is the next version; only the latest
-//! version is approved, once; only an approved letter is printed or sent.
+//! version is approved, once; only an approved letter is printed or sent. Received
+//! changes skip the drafting and approval rules (checked on the laptop that made them)
+//! but not what keeps the data whole (one letter per application, versions numbered in
+//! order, printed or sent only once approved).
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use trellis_core::op::Operation;
@@ -72,7 +75,8 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
             let decided = current_decisions(tx, None)?
                 .iter()
                 .any(|d| d.application_id == *application_id);
-            if !decided {
+            // A laptop's own rule; a received draft was checked where it was made.
+            if stamp.local && !decided {
                 return Err(Invalid::one(
                     "application_id",
                     format!("{name}'s application ({application_id}) has no decision yet; record the decision before drafting its letter"),
@@ -134,14 +138,15 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
             date,
         } => {
             let (latest, approved) = require_letter(tx, *letter_id)?;
-            if *version != latest {
+            let approved = approved && *version == latest;
+            if stamp.local && *version != latest {
                 return Err(Invalid::one(
                     "version",
                     format!("only the latest version ({latest}) can be approved"),
                 )
                 .into());
             }
-            if approved {
+            if stamp.local && approved {
                 return Err(Invalid::one(
                     "version",
                     format!("version {latest} is already approved"),
@@ -149,7 +154,8 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
                 .into());
             }
             tx.execute(
-                "UPDATE letter_version SET approved_on = ?1 WHERE letter_id = ?2 AND version = ?3",
+                // An approved version keeps its first approval date, whatever arrives later.
+                "UPDATE letter_version SET approved_on = ?1 WHERE letter_id = ?2 AND version = ?3 AND approved_on IS NULL",
                 params![date.to_string(), letter_id.to_string(), version],
             )?;
             Ok(())
