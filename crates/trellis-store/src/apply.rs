@@ -128,7 +128,11 @@ pub(crate) fn json(value: &impl Serialize) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
-pub(crate) fn write_tables(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(), StoreError> {
+pub(crate) fn write_tables(
+    tx: &Transaction,
+    op: &Operation,
+    stamp: &Stamp,
+) -> Result<(), StoreError> {
     match op {
         Operation::OrganisationCreate { id, fields } => create_organisation(tx, *id, fields, stamp),
         Operation::OrganisationUpdate { id, changes } => {
