@@ -104,6 +104,28 @@ pub enum Command {
         /// Where to write the copy (must not exist yet)
         dest: PathBuf,
     },
+    /// Enrol this laptop with a sync server, using a one-time code from `trellis-server enrol`
+    Enrol {
+        /// The server's address, e.g. https://sync.example.org or http://127.0.0.1:8710
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        code: String,
+    },
+    /// Sync with the server now: send waiting changes, receive others'
+    Sync {
+        #[command(subcommand)]
+        command: Option<SyncCommand>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SyncCommand {
+    /// Offline or synced, how many changes are waiting, when the last sync was
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args)]

@@ -5,6 +5,7 @@ mod grants;
 mod letters;
 mod orgs;
 mod report;
+mod sync;
 mod voting;
 
 use std::path::PathBuf;
@@ -110,6 +111,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Decision(cmd) => grants::decision(&mut store, cmd)?,
         Command::Letter(cmd) => letters::letter(&mut store, cmd, today)?,
         Command::Letters(cmd) => letters::letters(&store, cmd)?,
+        Command::Enrol { server, code } => sync::enrol(&store, &server, &code)?,
+        Command::Sync { command } => return sync::sync(&mut store, command),
         Command::Doctor { .. } | Command::Export { .. } | Command::Backup { .. } => {}
     }
     Ok(ExitCode::SUCCESS)

@@ -255,3 +255,61 @@ pub fn sync_with(store: &mut Store, server: &str, token: &str) -> Result<SyncRep
     }
     Ok(report)
 }
+
+/// What `trellis sync status` shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncStatus {
+    /// `not enrolled`, `offline`, `refused`, `waiting` (changes to send or receive) or `synced`.
+    pub state: String,
+    pub server: Option<String>,
+    pub user: Option<String>,
+    pub role: Option<String>,
+    /// This laptop's changes not yet acknowledged by the server.
+    pub waiting: i64,
+    pub last_sync: Option<String>,
+    /// Why offline or refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The sync state, asking the server (briefly) whether it is reachable and has anything new.
+pub fn status(store: &Store) -> Result<SyncStatus, SyncError> {
+    let state = store.sync_state()?;
+    let Some(creds) = Credentials::load(store.path())? else {
+        return Ok(SyncStatus {
+            state: "not enrolled".into(),
+            server: None,
+            user: None,
+            role: None,
+            waiting: state.waiting,
+            last_sync: None,
+            reason: None,
+        });
+    };
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap_or_else(|_| reqwest::blocking::Client::new());
+    let res = client
+        .get(url(
+            &creds.server,
+            &format!("/v1/pull?after={}&limit=1", state.pull_cursor),
+        ))
+        .header("Authorization", format!("Bearer {}", creds.token))
+        .send();
+    let (word, reason) = match answer::<PullResponse>(&creds.server, res) {
+        Ok(page) if state.waiting == 0 && page.next <= state.pull_cursor => ("synced", None),
+        Ok(_) => ("waiting", None),
+        Err(e @ SyncError::Offline { .. }) => ("offline", Some(e.to_string())),
+        Err(e) => ("refused", Some(e.to_string())),
+    };
+    Ok(SyncStatus {
+        state: word.into(),
+        server: Some(creds.server),
+        user: Some(creds.user),
+        role: Some(creds.role),
+        waiting: state.waiting,
+        last_sync: creds.last_sync,
+        reason,
+    })
+}
