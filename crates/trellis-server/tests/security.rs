@@ -1,0 +1,336 @@
+//! Every endpoint refuses what it must with a specific 4xx and a JSON reason, and stores
+//! nothing.
+
+mod common;
+
+use common::TestServer;
+use proptest::prelude::*;
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use trellis_core::organisation::OrganisationInput;
+use trellis_server::{decode_push, Limits, Role, ServerStore, SCHEMA_VERSION};
+use trellis_store::Store;
+use trellis_sync::client::Credentials;
+use uuid::Uuid;
+
+fn http() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::new()
+}
+
+/// (status, error code, reason)
+fn send(req: reqwest::blocking::RequestBuilder) -> (u16, String, String) {
+    let res = req.send().unwrap();
+    let status = res.status().as_u16();
+    let body: Value = res.json().unwrap_or(Value::Null);
+    (
+        status,
+        body["error"].as_str().unwrap_or("").to_owned(),
+        body["reason"].as_str().unwrap_or("").to_owned(),
+    )
+}
+
+fn laptop_with_changes(server: &TestServer, dir: &TempDir, role: Role) -> (Store, String) {
+    let mut store = server.laptop(dir.path(), "a", "amina", role);
+    for i in 0..3 {
+        store
+            .add_organisation(&OrganisationInput {
+                name: format!("Group {i}"),
+                org_ref: format!("GB-CHC-{}", 3_000_000 + i),
+                ..Default::default()
+            })
+            .unwrap();
+    }
+    let token = Credentials::load(store.path()).unwrap().unwrap().token;
+    (store, token)
+}
+
+fn push_body(store: &Store) -> Value {
+    json!({
+        "schema_version": SCHEMA_VERSION,
+        "changes": store.local_changes_after(0, 100).unwrap(),
+    })
+}
+
+#[test]
+fn no_token_or_an_unknown_one_is_refused_everywhere() {
+    let server = TestServer::start();
+    let dir = TempDir::new().unwrap();
+    let (store, _) = laptop_with_changes(&server, &dir, Role::Staff);
+    let body = push_body(&store);
+    let push = || http().post(format!("{}/v1/push", server.url)).json(&body);
+    let pull = || http().get(format!("{}/v1/pull?after=0", server.url));
+    let (s, e, r) = send(push());
+    assert_eq!((s, e.as_str()), (401, "no_token"), "{r}");
+    assert!(r.contains("enrol"));
+    assert_eq!(send(pull()).0, 401);
+    assert_eq!(send(push().bearer_auth("nonsense")).1, "unknown_token");
+    assert_eq!(send(pull().bearer_auth("nonsense")).0, 401);
+    let (s, e, _) = send(http().get(format!("{}/v2/pull", server.url)));
+    assert_eq!((s, e.as_str()), (404, "not_found"));
+    assert_eq!(server.changes_stored(), 0);
+}
+
+#[test]
+fn enrolment_codes_are_one_time() {
+    let server = TestServer::start();
+    let code = server.code("amina", Role::Staff);
+    let enrol = |code: &str| {
+        http()
+            .post(format!("{}/v1/enrol", server.url))
+            .json(&json!({"code": code, "device_id": Uuid::now_v7()}))
+    };
+    let res: Value = enrol(&code).send().unwrap().json().unwrap();
+    assert_eq!(res["user"], "amina");
+    assert_eq!(res["token"].as_str().unwrap().len(), 64);
+    let (s, e, _) = send(enrol(&code));
+    assert_eq!((s, e.as_str()), (403, "bad_code"), "a used code is refused");
+    assert_eq!(send(enrol("NOPE-NOPE")).0, 403);
+    let (s, e, _) = send(
+        http()
+            .post(format!("{}/v1/enrol", server.url))
+            .body("{\"code\":"),
+    );
+    assert_eq!((s, e.as_str()), (400, "malformed_json"));
+    // An expired code: issued 16 minutes ago.
+    server.store.add_user("ben", Role::Staff).unwrap();
+    let old = server
+        .store
+        .create_code(
+            "ben",
+            chrono::Utc::now().timestamp_millis() - 16 * 60 * 1000,
+        )
+        .unwrap();
+    assert_eq!(send(enrol(&old)).1, "bad_code");
+}
+
+#[test]
+fn a_revoked_device_is_refused_at_once_and_told_why() {
+    let server = TestServer::start();
+    let dir = TempDir::new().unwrap();
+    let (mut store, token) = laptop_with_changes(&server, &dir, Role::Staff);
+    trellis_sync::client::sync(&mut store).unwrap();
+    server.store.revoke(store.device_id()).unwrap();
+    let (s, e, r) = send(
+        http()
+            .get(format!("{}/v1/pull?after=0", server.url))
+            .bearer_auth(&token),
+    );
+    assert_eq!((s, e.as_str()), (403, "revoked"));
+    assert!(r.contains("revoked by an administrator"), "{r}");
+    store
+        .add_organisation(&OrganisationInput {
+            name: "After revocation".into(),
+            org_ref: "GB-CHC-3999999".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let err = trellis_sync::client::sync(&mut store)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("revoked"), "{err}");
+    assert_eq!(server.changes_stored(), 3, "nothing after revocation");
+    assert_eq!(
+        store.sync_state().unwrap().waiting,
+        1,
+        "and nothing lost here"
+    );
+}
+
+#[test]
+fn bad_pushes_get_specific_refusals_and_store_nothing() {
+    let server = TestServer::start_with(Limits {
+        max_body_bytes: 64 * 1024,
+        ..Limits::default()
+    });
+    let dir = TempDir::new().unwrap();
+    let (store, token) = laptop_with_changes(&server, &dir, Role::Staff);
+    let push = |body: Vec<u8>| {
+        http()
+            .post(format!("{}/v1/push", server.url))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body)
+    };
+    let good = push_body(&store);
+    let text = serde_json::to_vec(&good).unwrap();
+
+    let mut other = good.clone();
+    other["changes"][1]["device_id"] = json!(Uuid::now_v7());
+    let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
+        ("malformed", b"{not json".to_vec(), 400, "malformed_json"),
+        (
+            "truncated",
+            text[..text.len() / 2].to_vec(),
+            400,
+            "malformed_json",
+        ),
+        ("empty", Vec::new(), 400, "malformed_json"),
+        ("oversized", vec![b' '; 100 * 1024], 413, "too_large"),
+        (
+            "another device's rows",
+            serde_json::to_vec(&other).unwrap(),
+            403,
+            "not_your_change",
+        ),
+        (
+            "wrong schema",
+            serde_json::to_vec(
+                &json!({"schema_version": SCHEMA_VERSION + 1, "changes": good["changes"]}),
+            )
+            .unwrap(),
+            409,
+            "schema_mismatch",
+        ),
+        (
+            "invalid payload",
+            {
+                let mut bad = good.clone();
+                bad["changes"][2]["payload"] = json!({"id": "not-a-uuid"});
+                serde_json::to_vec(&bad).unwrap()
+            },
+            422,
+            "invalid_change",
+        ),
+        (
+            "unknown kind",
+            {
+                let mut bad = good.clone();
+                bad["changes"][0]["kind"] = json!("bank.transfer");
+                serde_json::to_vec(&bad).unwrap()
+            },
+            422,
+            "invalid_change",
+        ),
+        (
+            "a gap",
+            {
+                let mut bad = good.clone();
+                bad["changes"].as_array_mut().unwrap().remove(0);
+                serde_json::to_vec(&bad).unwrap()
+            },
+            409,
+            "gap",
+        ),
+    ];
+    for (what, body, status, error) in cases {
+        let (s, e, r) = send(push(body));
+        assert_eq!((s, e.as_str()), (status, error), "{what}: {r}");
+        assert!(!r.is_empty(), "{what} says why");
+        assert_eq!(server.changes_stored(), 0, "{what} stored nothing");
+    }
+    let mut bad = good.clone();
+    bad["schema_version"] = json!(1);
+    let (_, _, r) = send(push(serde_json::to_vec(&bad).unwrap()));
+    assert!(r.contains("client and server schema differ: update"), "{r}");
+    let mut bad = good.clone();
+    bad["changes"][1]["payload"] = json!({"id": "x"});
+    let (_, _, r) = send(push(serde_json::to_vec(&bad).unwrap()));
+    assert!(r.contains("#2"), "the refusal names the row: {r}");
+    let mut gap = good.clone();
+    gap["changes"].as_array_mut().unwrap().remove(0);
+    let res: Value = push(serde_json::to_vec(&gap).unwrap())
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        res["expected"], 1,
+        "the device is told where to re-send from"
+    );
+    // The good push, twice: stored once.
+    for _ in 0..2 {
+        let res: Value = push(text.clone()).send().unwrap().json().unwrap();
+        assert_eq!(res["acknowledged_seq"], 3);
+    }
+    assert_eq!(server.changes_stored(), 3);
+}
+
+#[test]
+fn a_facilitator_may_not_push_grants_changes() {
+    let server = TestServer::start();
+    let dir = TempDir::new().unwrap();
+    let mut store = server.laptop(dir.path(), "f", "femi", Role::Facilitator);
+    store
+        .load_demo(chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap())
+        .unwrap();
+    let err = trellis_sync::client::sync(&mut store)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("403") && err.contains("a facilitator may not make"),
+        "{err}"
+    );
+    let stored = server.changes_stored();
+    assert!(
+        server
+            .store
+            .pull(&admin(), 0, 1_000_000)
+            .unwrap()
+            .0
+            .iter()
+            .all(|(_, c)| !trellis_server::roles::is_grants_kind(&c.kind)),
+        "{stored} stored, none of them grants kinds"
+    );
+}
+
+fn admin() -> trellis_server::Device {
+    trellis_server::Device {
+        id: Uuid::nil(),
+        user: "admin".into(),
+        role: Role::Admin,
+        revoked: false,
+        enrolled_at: String::new(),
+    }
+}
+
+#[test]
+fn a_device_over_its_rate_is_told_to_wait() {
+    let server = TestServer::start_with(Limits {
+        requests_per_window: 3,
+        ..Limits::default()
+    });
+    let dir = TempDir::new().unwrap();
+    let (_store, token) = laptop_with_changes(&server, &dir, Role::Staff);
+    let pull = || {
+        http()
+            .get(format!("{}/v1/pull?after=0", server.url))
+            .bearer_auth(&token)
+    };
+    for _ in 0..3 {
+        assert_eq!(send(pull()).0, 200);
+    }
+    let (s, e, _) = send(pull());
+    assert_eq!((s, e.as_str()), (429, "rate_limited"));
+    let (s, e, _) = send(
+        http()
+            .get(format!("{}/v1/pull?after=-4", server.url))
+            .bearer_auth(Uuid::nil().to_string()),
+    );
+    assert_eq!((s, e.as_str()), (401, "unknown_token"));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// The push decoder never panics on arbitrary bytes, and refuses them.
+    #[test]
+    fn the_push_decoder_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = decode_push(&bytes, Uuid::nil(), Role::Staff);
+    }
+
+    /// Well-formed envelopes around arbitrary kinds and payloads are refused, never stored.
+    #[test]
+    fn arbitrary_changes_are_refused(kind in "[a-z.]{0,20}", payload in "[ -~]{0,64}", seq in any::<i64>()) {
+        let device = Uuid::nil();
+        let body = json!({
+            "schema_version": SCHEMA_VERSION,
+            "changes": [{
+                "id": Uuid::nil(), "device_id": device, "device_seq": seq,
+                "hlc": trellis_core::hlc::Hlc { millis: 0, counter: 0 }.to_string(), "schema_version": SCHEMA_VERSION,
+                "kind": kind, "payload": payload,
+            }],
+        });
+        let bytes = serde_json::to_vec(&body).unwrap();
+        prop_assert!(decode_push(&bytes, device, Role::Staff).is_err());
+    }
+}
