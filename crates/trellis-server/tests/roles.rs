@@ -1,0 +1,184 @@
+//! Role-scoped replication and conflicting facts, through the real server over loopback.
+
+mod common;
+
+use common::TestServer;
+use rusqlite::Connection;
+use serde_json::Value;
+use tempfile::TempDir;
+use trellis_core::ballot::record::{
+    BallotFields, BallotOption, BallotStatus, Channel, Eligibility, VoteFields, Voter, VoterKind,
+};
+use trellis_core::ballot::{Method, OptionId, Vote};
+use trellis_core::grants::scoring::{PanelRole, Score};
+use trellis_core::organisation::OrganisationInput;
+use trellis_server::roles::is_grants_kind;
+use trellis_server::Role;
+use trellis_store::Store;
+use trellis_sync::client::sync;
+use uuid::Uuid;
+
+fn today() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()
+}
+
+/// (kind, payload) of every change in a laptop's log.
+fn log(store: &Store) -> Vec<(String, Value)> {
+    let conn = Connection::open(store.path()).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT kind, payload FROM change_log ORDER BY device_id, device_seq")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, String>(1)?)))
+        .unwrap()
+        .map(|r| {
+            let (k, p) = r.unwrap();
+            (k, serde_json::from_str(&p).unwrap())
+        })
+        .collect()
+}
+
+fn scores_of(store: &Store, kind: &str, application: Uuid) -> Vec<String> {
+    log(store)
+        .into_iter()
+        .filter(|(k, p)| k == kind && p["application_id"] == application.to_string())
+        .map(|(_, p)| p["assessor_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn each_role_receives_only_what_it_may_see() {
+    let server = TestServer::start();
+    let dir = TempDir::new().unwrap();
+    let mut staff = server.laptop(dir.path(), "staff", "sam", Role::Staff);
+    staff.load_demo(today()).unwrap();
+    let zara = staff.add_panel_member("Zara", PanelRole::Assessor).unwrap();
+    let yusuf = staff
+        .add_panel_member("Yusuf", PanelRole::Assessor)
+        .unwrap();
+    let round = staff.rounds().unwrap()[0].id;
+    let apps = staff.applications(round).unwrap();
+    let (x, y) = (apps[0].id, apps[1].id);
+    // Any valid sheet of scores for the round's rubric.
+    let sheet: Vec<Score> = log(&staff)
+        .into_iter()
+        .find(|(k, _)| k == "score.submit")
+        .map(|(_, p)| serde_json::from_value(p["scores"].clone()).unwrap())
+        .unwrap();
+    for app in [x, y] {
+        staff.assign(app, zara).unwrap();
+        staff.assign(app, yusuf).unwrap();
+    }
+    staff.declare(x, yusuf, false, "").unwrap();
+    staff.submit_scores(x, yusuf, sheet.clone()).unwrap();
+    staff.declare(y, yusuf, false, "").unwrap();
+    staff.save_draft(y, yusuf, sheet.clone()).unwrap();
+    sync(&mut staff).unwrap();
+
+    // Panel member Zara, before submitting: applications yes, nobody's scores or drafts.
+    let mut panel = server.laptop(dir.path(), "zara", "Zara", Role::Panel);
+    sync(&mut panel).unwrap();
+    let got = log(&panel);
+    assert!(got.iter().any(|(k, _)| k == "application.create"));
+    assert!(
+        got.iter().all(|(k, _)| !k.starts_with("score.")),
+        "no scores before her own submission"
+    );
+    // She submits for x: now she receives the others' submitted scores for x only.
+    panel.declare(x, zara, false, "none").unwrap();
+    panel.submit_scores(x, zara, sheet.clone()).unwrap();
+    sync(&mut panel).unwrap();
+    let others_x = scores_of(&panel, "score.submit", x);
+    assert!(others_x.contains(&yusuf.to_string()), "{others_x:?}");
+    assert!(others_x.len() >= 3, "the demo assessors' too: {others_x:?}");
+    assert!(scores_of(&panel, "score.submit", y).is_empty());
+    assert!(
+        log(&panel).iter().all(|(k, _)| k != "score.draft"),
+        "never others' drafts"
+    );
+    // Released rows arrive after later ones from the same device: applied all the same.
+    assert_eq!(panel.sync_state().unwrap().waiting, 0);
+
+    // A facilitator: meetings, issues, ballots, votes, organisations; no grants kinds.
+    let mut facilitator = server.laptop(dir.path(), "femi", "Femi", Role::Facilitator);
+    sync(&mut facilitator).unwrap();
+    let got = log(&facilitator);
+    assert!(got.iter().any(|(k, _)| k == "vote.cast"));
+    assert!(got.iter().any(|(k, _)| k == "organisation.create"));
+    let leaked: Vec<_> = got.iter().filter(|(k, _)| is_grants_kind(k)).collect();
+    assert!(leaked.is_empty(), "{leaked:?}");
+
+    // Staff receive everything, and converge byte for byte.
+    let mut staff2 = server.laptop(dir.path(), "staff2", "sian", Role::Staff);
+    sync(&mut staff2).unwrap();
+    sync(&mut staff).unwrap();
+    assert_eq!(staff.export_json().unwrap(), staff2.export_json().unwrap());
+    assert!(staff2.doctor().unwrap().healthy());
+}
+
+#[test]
+fn two_laptops_voting_for_one_organisation_offline_show_one_conflict() {
+    let server = TestServer::start();
+    let dir = TempDir::new().unwrap();
+    let mut a = server.laptop(dir.path(), "a", "amina", Role::Facilitator);
+    let mut b = server.laptop(dir.path(), "b", "ben", Role::Facilitator);
+    let org = a
+        .add_organisation(&OrganisationInput {
+            name: "Riverside Elders".into(),
+            org_ref: "GB-CHC-1000001".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let ballot = a
+        .create_ballot(BallotFields {
+            question: "Which topic?".into(),
+            options: (1..=3)
+                .map(|i| BallotOption {
+                    id: OptionId::new(format!("o{i}")),
+                    label: format!("Topic {i}"),
+                    issue_id: None,
+                })
+                .collect(),
+            method: Method::RankedIrv,
+            eligibility: Eligibility::PerOrganisation,
+            meeting_id: None,
+            opens_at: None,
+            closes_at: None,
+            seed: 7,
+        })
+        .unwrap();
+    a.set_ballot_status(ballot, BallotStatus::Open).unwrap();
+    sync(&mut a).unwrap();
+    sync(&mut b).unwrap();
+    for (laptop, option) in [(&mut a, "o1"), (&mut b, "o2")] {
+        laptop
+            .cast_vote(VoteFields {
+                ballot_id: ballot,
+                voter: Voter {
+                    kind: VoterKind::Organisation,
+                    reference: org.to_string(),
+                },
+                vote: Vote::Ranking {
+                    ranking: vec![Some(OptionId::new(option))],
+                },
+                channel: Channel::Live,
+                recorded_by: "laptop".into(),
+            })
+            .unwrap();
+    }
+    sync(&mut a).unwrap();
+    sync(&mut b).unwrap();
+    sync(&mut a).unwrap();
+    for laptop in [&a, &b] {
+        let summary = &laptop.ballots().unwrap()[0];
+        assert_eq!(summary.unresolved_conflicts, 1);
+        assert_eq!(laptop.ballot_votes(ballot).unwrap().len(), 2, "both kept");
+        let result = laptop.ballot_result(ballot).unwrap();
+        assert_eq!(result.unresolved.len(), 1);
+        assert!(
+            result.turnout <= 1,
+            "never double counted: {}",
+            result.turnout
+        );
+    }
+    assert_eq!(a.export_json().unwrap(), b.export_json().unwrap());
+}
