@@ -99,6 +99,7 @@ export function liveCapture(ballot: BallotView): HTMLElement {
     h("p", { id: "entry-hint", class: "hint" }, `${hint} Enter records the vote; Escape cancels it.`),
     h("ol", { class: "capture-options", "aria-label": "Options" }, ...optionItems),
     h("p", { id: "entry-summary", "aria-live": "polite", "data-testid": "entry-summary" }),
+    h("p", { id: "entry-highlight", class: "visually-hidden", "aria-live": "polite" }),
   );
   // Keyed presses, in order (ranked, plurality, approval, dots), or scores by option index.
   let presses: number[] = [];
@@ -142,7 +143,6 @@ export function liveCapture(ballot: BallotView): HTMLElement {
       li.classList.toggle("chosen", mark !== "");
       li.classList.toggle("focused", i === focused);
     });
-    entry.setAttribute("aria-activedescendant", `capture-option-${focused + 1}`);
     entry.querySelector("#entry-summary")!.textContent = describeChoices();
   }
 
@@ -325,6 +325,10 @@ export function liveCapture(ballot: BallotView): HTMLElement {
       ev.preventDefault();
       focused = (focused + (ev.key === "ArrowDown" ? 1 : -1) + n) % n;
       paint();
+      // Said, not only shown: which option Space (or a score key) now applies to.
+      const mark = optionItems[focused]?.querySelector(".capture-mark")?.textContent ?? "";
+      entry.querySelector("#entry-highlight")!.textContent =
+        `${focused + 1}: ${ballot.options[focused]?.label ?? ""}${mark ? `, ${mark}` : ""}`;
       return;
     }
     if (ev.key === " " && method !== "score") {
