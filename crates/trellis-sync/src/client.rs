@@ -194,10 +194,21 @@ pub fn sync(store: &mut Store) -> Result<SyncReport, SyncError> {
 
 /// [`sync`] against an explicit server and token (no settings file).
 pub fn sync_with(store: &mut Store, server: &str, token: &str) -> Result<SyncReport, SyncError> {
+    let pushed = push_all(store, server, token)?;
+    let (pulled, duplicates) = pull_all(store, server, token)?;
+    Ok(SyncReport {
+        pushed,
+        pulled,
+        duplicates,
+    })
+}
+
+/// Pushes this device's waiting changes, a page at a time, until the server has
+/// acknowledged them all; returns how many were acknowledged.
+pub fn push_all(store: &mut Store, server: &str, token: &str) -> Result<i64, SyncError> {
     let client = http();
     let auth = format!("Bearer {token}");
     let schema_version = store.schema_version()?;
-    let mut report = SyncReport::default();
     let start = store.sync_state()?.pushed_seq;
     for _ in 0..MAX_ROUNDS {
         let state = store.sync_state()?;
@@ -214,20 +225,24 @@ pub fn sync_with(store: &mut Store, server: &str, token: &str) -> Result<SyncRep
             .header("Authorization", &auth)
             .json(&req)
             .send();
-        match answer::<PushResponse>(server, res) {
-            Ok(ack) => {
-                if ack.acknowledged_seq <= state.pushed_seq {
-                    return Err(SyncError::BadAnswer(format!(
-                        "the server acknowledged nothing new (at {}); try again",
-                        ack.acknowledged_seq
-                    )));
-                }
-                store.acknowledge_push(ack.acknowledged_seq)?;
-            }
-            Err(e) => return Err(e),
+        let ack: PushResponse = answer(server, res)?;
+        if ack.acknowledged_seq <= state.pushed_seq {
+            return Err(SyncError::BadAnswer(format!(
+                "the server acknowledged nothing new (at {}); try again",
+                ack.acknowledged_seq
+            )));
         }
+        store.acknowledge_push(ack.acknowledged_seq)?;
     }
-    report.pushed = store.sync_state()?.pushed_seq - start;
+    Ok(store.sync_state()?.pushed_seq - start)
+}
+
+/// Pulls pages after this laptop's cursor until there are none, applying each page and
+/// moving the cursor in one transaction; returns (applied, duplicates).
+pub fn pull_all(store: &mut Store, server: &str, token: &str) -> Result<(usize, usize), SyncError> {
+    let client = http();
+    let auth = format!("Bearer {token}");
+    let (mut pulled, mut duplicates) = (0, 0);
     for _ in 0..MAX_ROUNDS {
         let cursor = store.sync_state()?.pull_cursor;
         let res = client
@@ -247,13 +262,13 @@ pub fn sync_with(store: &mut Store, server: &str, token: &str) -> Result<SyncRep
         } else {
             store.apply_remote(&rows, page.next.max(cursor))?
         };
-        report.pulled += applied.applied;
-        report.duplicates += applied.duplicates;
+        pulled += applied.applied;
+        duplicates += applied.duplicates;
         if page.next <= cursor {
             break;
         }
     }
-    Ok(report)
+    Ok((pulled, duplicates))
 }
 
 /// What `trellis sync status` shows.
