@@ -37,6 +37,27 @@ const COMMANDS: &[&str] = &[
     "ballot_votes",
     "ballot_exports",
     "open_projector",
+    // Rounds, scoring, moderation, decisions and letters (src/grants.rs).
+    "list_rounds",
+    "get_round",
+    "list_panel_members",
+    "list_applications",
+    "get_application",
+    "my_assignments",
+    "declare_conflict",
+    "save_score_draft",
+    "submit_scores",
+    "revise_scores",
+    "score_sheets",
+    "moderation_report",
+    "round_allocation",
+    "record_decision",
+    "round_numbers",
+    "list_letters",
+    "get_letter",
+    "edit_letter",
+    "approve_letter",
+    "long_sentences",
 ];
 
 fn main() {

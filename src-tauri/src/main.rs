@@ -5,6 +5,7 @@
 
 mod commands;
 mod error;
+mod grants;
 #[cfg(test)]
 mod ui_contract;
 mod voting;
@@ -95,6 +96,26 @@ fn main() -> ExitCode {
             voting::ballot_votes,
             voting::ballot_exports,
             voting::open_projector,
+            grants::list_rounds,
+            grants::get_round,
+            grants::list_panel_members,
+            grants::list_applications,
+            grants::get_application,
+            grants::my_assignments,
+            grants::declare_conflict,
+            grants::save_score_draft,
+            grants::submit_scores,
+            grants::revise_scores,
+            grants::score_sheets,
+            grants::moderation_report,
+            grants::round_allocation,
+            grants::record_decision,
+            grants::round_numbers,
+            grants::list_letters,
+            grants::get_letter,
+            grants::edit_letter,
+            grants::approve_letter,
+            grants::long_sentences,
         ])
         .run(tauri::generate_context!());
     match result {

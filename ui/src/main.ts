@@ -12,6 +12,9 @@ import { ballots, newBallot } from "./views/ballots";
 import { issues } from "./views/issues";
 import { meetings } from "./views/meetings";
 import { resultsScreen } from "./views/results";
+import { assignments, scoringScreen } from "./grants/scoring";
+import { moderationScreen } from "./grants/moderation";
+import { letterScreen, lettersScreen } from "./grants/letters";
 
 type Route =
   | { name: "organisations" }
@@ -24,7 +27,12 @@ type Route =
   | { name: "ballots" }
   | { name: "new-ballot" }
   | { name: "ballot"; id: string }
-  | { name: "results"; id: string };
+  | { name: "results"; id: string }
+  | { name: "scoring" }
+  | { name: "score"; id: string }
+  | { name: "moderation" }
+  | { name: "letters" }
+  | { name: "letter"; id: string };
 
 function parse(hash: string): Route {
   if (hash === "#main") return { name: "organisations" };
@@ -36,6 +44,11 @@ function parse(hash: string): Route {
   if (parts[0] === "ballots" && parts[1] && parts[2] === "results") return { name: "results", id: parts[1] };
   if (parts[0] === "ballots" && parts[1]) return { name: "ballot", id: parts[1] };
   if (parts[0] === "ballots") return { name: "ballots" };
+  if (parts[0] === "scoring" && parts[1]) return { name: "score", id: parts[1] };
+  if (parts[0] === "scoring") return { name: "scoring" };
+  if (parts[0] === "moderation") return { name: "moderation" };
+  if (parts[0] === "letters" && parts[1]) return { name: "letter", id: parts[1] };
+  if (parts[0] === "letters") return { name: "letters" };
   if (parts[0] === "organisations" && parts[1] === "new") return { name: "new" };
   if (parts[0] === "organisations" && parts[1] && parts[2] === "edit") return { name: "edit", id: parts[1] };
   if (parts[0] === "organisations" && parts[1]) return { name: "detail", id: parts[1] };
@@ -55,6 +68,11 @@ function markCurrentNav(route: Route): void {
     "new-ballot": "nav-ballots",
     ballot: "nav-ballots",
     results: "nav-ballots",
+    scoring: "nav-scoring",
+    score: "nav-scoring",
+    moderation: "nav-moderation",
+    letters: "nav-letters",
+    letter: "nav-letters",
   };
   for (const a of document.querySelectorAll("nav a")) a.removeAttribute("aria-current");
   document.getElementById(current[route.name] ?? "")?.setAttribute("aria-current", "page");
@@ -106,6 +124,21 @@ async function render(s: Session): Promise<void> {
         break;
       case "results":
         await resultsScreen(main, route.id);
+        break;
+      case "scoring":
+        await assignments(main);
+        break;
+      case "score":
+        await scoringScreen(main, route.id);
+        break;
+      case "moderation":
+        await moderationScreen(main);
+        break;
+      case "letters":
+        await lettersScreen(main);
+        break;
+      case "letter":
+        await letterScreen(main, route.id);
         break;
     }
   }
