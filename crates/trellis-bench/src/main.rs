@@ -1,5 +1,5 @@
 //! `cargo run --release -p trellis-bench -- NAME` prints one JSON line per figure.
-//! Names: write-path, votes, cold-start, irv-80k, all.
+//! Names: write-path, votes, moderation, score-draft, letters, cold-start, irv-80k, all.
 //!
 //! Targets live here, never as timed assertions in tests.
 
@@ -295,6 +295,204 @@ fn votes() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Moderation report for 1,000 applications x 5 assessors x 8 criteria (goal: under
+/// 100 ms), from submitted sheets, with Krippendorff's alpha over the round.
+fn moderation() -> anyhow::Result<()> {
+    use trellis_core::grants::moderation::{moderation_report, ModerationSettings};
+    use trellis_core::grants::rubric::{Criterion, Rubric};
+    use trellis_core::grants::scoring::{Score, ScoreSheet};
+    let rubric = Rubric {
+        criteria: (0..8)
+            .map(|i| Criterion {
+                id: format!("c{i}"),
+                title: format!("Criterion {i}"),
+                weight: 10 + i,
+                scale_min: 1,
+                scale_max: 5,
+                descriptors: (1..=5).map(|l| format!("Level {l}.")).collect(),
+                guidance: String::new(),
+            })
+            .collect(),
+    };
+    let mut state = 7u64;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as u8
+    };
+    let mut sheets = Vec::new();
+    for a in 0..1_000u128 {
+        let base = 1 + next() % 5;
+        for p in 0..5u128 {
+            sheets.push(ScoreSheet {
+                application_id: uuid::Uuid::from_u128(a),
+                assessor_id: uuid::Uuid::from_u128(1_000_000 + p),
+                submitted: true,
+                scores: (0..8)
+                    .map(|c| Score {
+                        criterion_id: format!("c{c}"),
+                        value: (base as i32 + (next() % 3) as i32 - 1).clamp(1, 5) as u8,
+                        justification: "x".into(),
+                    })
+                    .collect(),
+            });
+        }
+    }
+    let mut runs = Vec::new();
+    for _ in 0..5 {
+        let start = Instant::now();
+        let report = moderation_report(&rubric, &sheets, &ModerationSettings::default());
+        runs.push(start.elapsed().as_secs_f64() * 1e3);
+        if report.applications.len() != 1_000 {
+            bail!("expected 1,000 applications in the report");
+        }
+    }
+    runs.sort_by(f64::total_cmp);
+    figure("moderation.report_1000x5x8.median", runs[2], "ms");
+    Ok(())
+}
+
+/// Score entry: one draft save through the write path per keystroke (the app saves as
+/// the assessor types), then submission.
+fn score_draft() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut store = Store::open(&dir.path().join("scores.sqlite3"))?;
+    store.load_demo(NaiveDate::from_ymd_opt(2026, 11, 26).context("date")?)?;
+    let round = store
+        .rounds()?
+        .first()
+        .map(|r| r.id)
+        .context("demo round")?;
+    let rubric = store.round(round)?.fields.rubric;
+    let app = store
+        .applications(round)?
+        .first()
+        .map(|a| a.id)
+        .context("demo application")?;
+    let me = store.add_panel_member(
+        "Bench Assessor",
+        trellis_core::grants::scoring::PanelRole::Assessor,
+    )?;
+    store.assign(app, me)?;
+    store.declare(app, me, false, "")?;
+    let text = "The group knows the families well and has run sessions for years.";
+    let mut times = Vec::new();
+    for (i, _) in text.char_indices().skip(1) {
+        let scores: Vec<trellis_core::grants::scoring::Score> = rubric
+            .criteria
+            .iter()
+            .map(|c| trellis_core::grants::scoring::Score {
+                criterion_id: c.id.clone(),
+                value: 4,
+                justification: text[..i].to_string(),
+            })
+            .collect();
+        let start = Instant::now();
+        store.save_draft(app, me, scores)?;
+        times.push(start.elapsed().as_secs_f64() * 1e3);
+    }
+    times.sort_by(f64::total_cmp);
+    figure(
+        "scoring.keystroke_to_saved.median",
+        times[times.len() / 2],
+        "ms",
+    );
+    figure(
+        "scoring.keystroke_to_saved.p95",
+        times[times.len() * 95 / 100],
+        "ms",
+    );
+    Ok(())
+}
+
+/// Letters per second for 1,000 one-to-two page letters on one core; beside it, when
+/// LibreOffice is installed, `soffice --headless --convert-to pdf` over the same 1,000
+/// letters as HTML, in the same run.
+fn letters() -> anyhow::Result<()> {
+    use trellis_letters::{render, CriterionRow, Fonts, Layout, Letter, Letterhead};
+    let fonts = Fonts::load(&workspace_root().join("assets/fonts"))?;
+    let head = Letterhead {
+        organisation_name: "Eastbrook Anti-Racist Commissioning Programme".into(),
+        address_lines: vec![
+            "Eastbrook CVS".into(),
+            "1 Mill Lane".into(),
+            "Eastbrook EB1 4QT".into(),
+        ],
+        logo_png: None,
+    };
+    let letter = |i: usize| {
+        Letter {
+        document_id: format!("bench-{i}"),
+        date: NaiveDate::from_ymd_opt(2026, 11, 26).unwrap_or_default(),
+        recipient: vec![format!("Community group {i}"), "12 High Street".into(), "Eastbrook EB2 7QT".into()],
+        salutation: "Dear colleagues,".into(),
+        heading: "Your application was not funded this time".into(),
+        paragraphs: (0..5).map(|p| format!("Paragraph {p}. Thank you for applying. We read every application with care, and we want to help you apply again. The panel liked how well you know the families you work with.")).collect(),
+        criteria: (0..4)
+            .map(|c| CriterionRow {
+                criterion: format!("Criterion {c}"),
+                score_words: "Good: the plan meets the need".into(),
+                comments: "Clear evidence from the community. Say more about how you will know it worked.".into(),
+            })
+            .collect(),
+        closing_paragraphs: vec!["We offer free help with bid-writing. Call us to book a time.".into()],
+        sign_off: vec!["Yours sincerely,".into(), String::new(), "Kwame Mensah".into()],
+        footer: "Eastbrook CVS, registered charity 1234567".into(),
+    }
+    };
+    let n = 1_000;
+    let start = Instant::now();
+    let mut bytes = 0usize;
+    for i in 0..n {
+        bytes += render(&head, &letter(i), &Layout::default(), &fonts)?.len();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    figure("letters.trellis_per_second", n as f64 / secs, "letters/s");
+    figure(
+        "letters.trellis_mean_bytes",
+        bytes as f64 / n as f64,
+        "bytes",
+    );
+    let soffice = ["soffice", "libreoffice"].into_iter().find(|c| {
+        Command::new(c)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    match soffice {
+        Some(cmd) => {
+            let dir = tempfile::tempdir()?;
+            let mut files = Vec::new();
+            for i in 0..n {
+                let l = letter(i);
+                let html = format!(
+                    "<html><body><p>{}</p><h1>{}</h1>{}</body></html>",
+                    l.recipient.join("<br>"),
+                    l.heading,
+                    l.paragraphs.iter().map(|p| format!("<p>{p}</p>")).collect::<String>()
+                );
+                let path = dir.path().join(format!("letter-{i}.html"));
+                std::fs::write(&path, html)?;
+                files.push(path);
+            }
+            let out = dir.path().join("pdf");
+            std::fs::create_dir_all(&out)?;
+            let start = Instant::now();
+            let status = Command::new(cmd).args(["--headless", "--convert-to", "pdf", "--outdir"]).arg(&out).args(&files).stdout(Stdio::null()).stderr(Stdio::null()).status()?;
+            let secs = start.elapsed().as_secs_f64();
+            if !status.success() {
+                bail!("{cmd} failed to convert the letters");
+            }
+            figure("letters.libreoffice_per_second", n as f64 / secs, "letters/s");
+        }
+        None => eprintln!("LibreOffice not installed (apt-get install libreoffice-writer) — comparison figure skipped"),
+    }
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let name = std::env::args().nth(1).unwrap_or_else(|| "all".into());
     match name.as_str() {
@@ -302,7 +500,13 @@ fn main() -> anyhow::Result<()> {
         "cold-start" => cold_start(),
         "irv-80k" => irv_80k(),
         "votes" => votes(),
+        "moderation" => moderation(),
+        "score-draft" => score_draft(),
+        "letters" => letters(),
         "all" => {
+            moderation()?;
+            score_draft()?;
+            letters()?;
             write_path()?;
             votes()?;
             irv_80k()?;
@@ -310,7 +514,7 @@ fn main() -> anyhow::Result<()> {
         }
         other => {
             bail!(
-                "unknown benchmark {other:?}; choose write-path, votes, cold-start, irv-80k or all"
+                "unknown benchmark {other:?}; choose write-path, votes, moderation, score-draft, letters, cold-start, irv-80k or all"
             )
         }
     }
