@@ -7,6 +7,9 @@
 //! scores (hidden before). Then, as the chair, record a decision (an over-budget amount
 //! refused inline first) and see it listed.
 //!
+//! A second test edits a feedback letter (live warning for a sentence over 25 words),
+//! saves a new version and approves it.
+//!
 //! Saves docs/screenshots/scoring.png. Needs what tests/app.rs needs.
 
 use std::path::Path;
@@ -254,6 +257,16 @@ async fn session_two(client: &Client, display: &Display, dir: &Path, s: &Setup) 
         "my own sheet is listed as another's"
     );
 
+    // The picture shows the last criteria, the revise box and the others' scores.
+    within(
+        "scrolling to the others' scores",
+        CALL,
+        client.execute(
+            "document.getElementById('others').scrollIntoView({block: 'end'});",
+            vec![],
+        ),
+    )
+    .await?;
     let rect = within("reading the window's place", CALL, client.get_window_rect()).await?;
     screenshot(display, dir, rect).await?;
 
@@ -367,5 +380,72 @@ async fn score_by_keyboard_restart_submit_then_decide() -> Result<()> {
     close(client).await?;
     outcome?;
     eprintln!("scoring: whole test in {:?}", started.elapsed());
+    Ok(())
+}
+
+const LONG: &str = "We would like to thank you and everyone at your organisation for the time and care you put into this application, which the panel read closely and talked about at length.";
+
+/// Feedback letters: open a demo letter (approved), add a sentence over 25 words and see
+/// the live warning, save a new version (a draft again), approve it.
+async fn letters(client: &Client) -> Result<()> {
+    wait_for(client, "[data-testid=org-row]").await?;
+    click(client, "#nav-letters").await?;
+    wait_for_text(client, "[data-testid=print-hint]", "the CLI command", |t| {
+        t.contains("trellis letters render")
+    })
+    .await?;
+    let link = wait_for(client, "[data-testid=letter-row] a").await?;
+    within("opening a letter", CALL, link.click()).await?;
+    wait_for_text(client, "[data-testid=letter-state]", "approved", |t| {
+        t.contains("Approved")
+    })
+    .await?;
+    let first = wait_for(client, "#letter-paragraph-0").await?;
+    within(
+        "typing a long sentence",
+        CALL,
+        first.send_keys(&format!(" {LONG}")),
+    )
+    .await?;
+    wait_for_text(
+        client,
+        "#letter-paragraph-0-warning",
+        "the long-sentence warning",
+        |t| t.contains("words (aim for 25 or fewer)"),
+    )
+    .await?;
+    click(client, "#save-letter").await?;
+    wait_for_text(
+        client,
+        "[data-testid=letter-state]",
+        "a new draft version",
+        |t| t.contains("Draft") && t.contains("Version 2"),
+    )
+    .await?;
+    click(client, "#approve-letter").await?;
+    wait_for_text(
+        client,
+        "[data-testid=letter-state]",
+        "approved again",
+        |t| t.contains("Approved") && t.contains("Version 2"),
+    )
+    .await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn letter_edit_warns_then_approve() -> Result<()> {
+    let _turn = ONE_APP_AT_A_TIME.lock().await;
+    let started = Instant::now();
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("trellis.sqlite3");
+    prepare(&db)?;
+    let display = Display::start()?;
+    let driver = Driver::start(&display, &db, dir.path())?;
+    let client = driver.session().await?;
+    let outcome = letters(&client).await;
+    close(client).await?;
+    outcome?;
+    eprintln!("letters: whole test in {:?}", started.elapsed());
     Ok(())
 }

@@ -214,7 +214,27 @@ function othersTable(sheets: SheetView[], me: string, round: RoundView): HTMLEle
   const others = sheets.filter((s) => s.assessor_id !== me && s.submitted);
   if (others.length === 0) return h("p", { class: "empty" }, "No other assessor has submitted yet.");
   const criteria = round.rubric.criteria;
-  return h(
+  const reasons = h(
+    "details",
+    { id: "others-reasons" },
+    h("summary", {}, "Their justifications"),
+    ...others.map((s) =>
+      h(
+        "div",
+        {},
+        h("h3", {}, s.assessor_name),
+        h(
+          "ul",
+          {},
+          ...s.scores.map((x) =>
+            h("li", {}, `${criteria.find((c) => c.id === x.criterion_id)?.title ?? x.criterion_id}: ${x.value}. ${x.justification}`),
+          ),
+        ),
+        s.revisions.length ? h("p", { class: "hint" }, `Revised: ${s.revisions.join("; ")}`) : null,
+      ),
+    ),
+  );
+  const table = h(
     "table",
     { id: "others-table" },
     h("caption", {}, "Other assessors' submitted scores"),
@@ -236,6 +256,7 @@ function othersTable(sheets: SheetView[], me: string, round: RoundView): HTMLEle
       ),
     ),
   );
+  return h("div", {}, table, reasons);
 }
 
 export async function scoringScreen(main: HTMLElement, applicationId: string): Promise<void> {
