@@ -448,6 +448,9 @@ async fn import_paper_ballots(client: &Client, dir: &Path) -> Result<()> {
 /// After a restart on the same database: both votes are there (one voided), the ballot is
 /// still open, and voting carries on.
 async fn session_two(client: &Client, display: &Display, dir: &Path) -> Result<()> {
+    // The navigation is in the page's HTML before its script has run; a click that early
+    // can be lost to the page load, so wait until the first screen is drawn.
+    wait_for(client, "[data-testid=org-row]").await?;
     click(client, "#nav-ballots").await?;
     wait_for_text(client, "#ballot-table", "the ballot", |t| {
         t.contains(QUESTION)
@@ -541,6 +544,33 @@ async fn session_two(client: &Client, display: &Display, dir: &Path) -> Result<(
     Ok(())
 }
 
+/// What the current window shows (and its address), to explain a failure.
+async fn screen_text(client: &Client) -> String {
+    let url = match tokio::time::timeout(CALL, client.current_url()).await {
+        Ok(Ok(url)) => url.to_string(),
+        _ => "?".into(),
+    };
+    let text = match tokio::time::timeout(CALL, client.find(Locator::Css("body"))).await {
+        Ok(Ok(body)) => match tokio::time::timeout(CALL, body.text()).await {
+            Ok(Ok(text)) => text,
+            _ => "?".into(),
+        },
+        _ => "?".into(),
+    };
+    format!("at {url}: {text:.1500}")
+}
+
+/// Adds what the screen showed to a failed step.
+async fn explained(client: &Client, outcome: Result<()>) -> Result<()> {
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let screen = screen_text(client).await;
+            Err(e.context(format!("the window showed {screen}")))
+        }
+    }
+}
+
 async fn close(client: Client) -> Result<()> {
     within("closing the session (the app exits)", CALL, client.close()).await
 }
@@ -556,6 +586,7 @@ async fn live_voting_by_keyboard_with_projector_and_restart() -> Result<()> {
     let started = Instant::now();
     let client = driver.session().await?;
     let outcome = session_one(&client, &display, dir.path()).await;
+    let outcome = explained(&client, outcome).await;
     close(client).await?;
     outcome.context("session 1: ballot, keyboard votes, void, projector")?;
     eprintln!("voting: session 1 took {:?}", started.elapsed());
@@ -563,6 +594,7 @@ async fn live_voting_by_keyboard_with_projector_and_restart() -> Result<()> {
     let started = Instant::now();
     let client = driver.session().await?;
     let outcome = session_two(&client, &display, dir.path()).await;
+    let outcome = explained(&client, outcome).await;
     close(client).await?;
     outcome.context("session 2: after a restart every vote is there")?;
     eprintln!("voting: session 2 took {:?}", started.elapsed());
@@ -696,6 +728,7 @@ async fn meetings_issues_and_demo_results() -> Result<()> {
     let driver = Driver::start(&display, &dir.path().join("trellis.sqlite3"), dir.path())?;
     let client = driver.session().await?;
     let outcome = demo_screens(&client).await;
+    let outcome = explained(&client, outcome).await;
     close(client).await?;
     outcome
 }
