@@ -57,6 +57,7 @@ const COMMANDS: &[&str] = &[
     "get_letter",
     "edit_letter",
     "approve_letter",
+    "export_letters",
     "long_sentences",
 ];
 

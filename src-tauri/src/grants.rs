@@ -230,3 +230,59 @@ pub async fn long_sentences(text: String) -> Result<Vec<LongSentence>, CommandEr
         .map(|(sentence, words)| LongSentence { sentence, words })
         .collect())
 }
+
+/// Where exported letters go: `$TRELLIS_EXPORT_DIR` when set (tests use it), else
+/// `<documents>/Trellis letters`, else `Trellis letters` beside the database.
+fn letters_base(db: &std::path::Path) -> std::path::PathBuf {
+    match std::env::var_os("TRELLIS_EXPORT_DIR") {
+        Some(dir) if !dir.is_empty() => std::path::PathBuf::from(dir),
+        _ => dirs::document_dir()
+            .or_else(|| db.parent().map(std::path::Path::to_path_buf))
+            .unwrap_or_default()
+            .join("Trellis letters"),
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct LettersExport {
+    /// The new folder, `<base>/<round title> <date>`.
+    pub folder: String,
+    /// How many letters (one PDF each), not counting the combined file.
+    pub count: usize,
+    /// File names in the folder: one per letter, then `all-letters.pdf`.
+    pub files: Vec<String>,
+    /// Organisations whose letter is not approved yet, so not exported.
+    pub waiting: Vec<String>,
+}
+
+/// Renders every approved letter of the round (large print where the organisation asked)
+/// and one combined print file into a new folder, all or nothing; see `letters_base`.
+#[tauri::command]
+pub async fn export_letters(
+    state: State<'_, AppState>,
+    round_id: String,
+) -> Result<LettersExport, CommandError> {
+    let round = id_of("round", &round_id)?;
+    let store = state.store()?;
+    let base = letters_base(store.path());
+    let done = trellis_print::export_round(&store, round, &base, today()).map_err(print_error)?;
+    Ok(LettersExport {
+        folder: done.folder.display().to_string(),
+        count: done.letters,
+        files: done.files,
+        waiting: done.waiting,
+    })
+}
+
+fn print_error(e: trellis_print::PrintError) -> CommandError {
+    use trellis_print::PrintError;
+    match e {
+        PrintError::Store(e) => e.into(),
+        e @ (PrintError::AssetsNotFound { .. } | PrintError::NoneApproved) => CommandError {
+            kind: ErrorKind::NotFound,
+            message: e.to_string(),
+            fields: Vec::new(),
+        },
+        e => CommandError::store(e.to_string()),
+    }
+}

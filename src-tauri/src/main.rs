@@ -115,6 +115,7 @@ fn main() -> ExitCode {
             grants::get_letter,
             grants::edit_letter,
             grants::approve_letter,
+            grants::export_letters,
             grants::long_sentences,
         ])
         .run(tauri::generate_context!());

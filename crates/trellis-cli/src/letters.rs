@@ -1,12 +1,8 @@
 //! `trellis letter|letters`, and `org prefer`: feedback letters from draft to printed
-//! PDF. The glue between the store's approved letter text and `trellis-letters` lives
-//! here, so `trellis-letters` knows nothing of the database.
-//!
-//! Assets (fonts, logo) are found in `$TRELLIS_ASSETS` if set, else in
-//! `<exe>/../../assets` (a build in `target/<profile>/`), else in this workspace's
-//! `assets/`; an error names every place looked.
+//! PDF. The glue between the store's approved letter text and `trellis-letters` (assets,
+//! approved letter to PDF, the atomic batch) is `trellis-print`, shared with the app.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{bail, Context};
 use chrono::NaiveDate;
@@ -14,103 +10,12 @@ use serde_json::Value;
 use trellis_core::letter::{
     template_warnings, Delivery, LetterContent, LetterState, OutcomeKind, Template,
 };
-use trellis_core::settings::{self, Settings};
-use trellis_letters::{Fonts, Layout, Letter, Letterhead, REGULAR_FONT_FILE};
-use trellis_store::{LetterView, Store, StoreError};
-use uuid::Uuid;
+use trellis_core::settings;
+use trellis_letters::Layout;
+use trellis_print::{approved_letter, write_batch, Press, PrintError};
+use trellis_store::{Store, StoreError};
 
 use crate::args::{LetterCommand, LettersCommand, TemplateCommand};
-
-const LOGO: &str = "letterhead/logo.png";
-
-/// The assets folder: `$TRELLIS_ASSETS`, else next to the executable's build tree, else
-/// the workspace's. With `$TRELLIS_ASSETS` set, only that folder is used.
-pub fn assets_dir() -> anyhow::Result<PathBuf> {
-    if let Some(dir) = std::env::var_os("TRELLIS_ASSETS") {
-        return Ok(PathBuf::from(dir));
-    }
-    let mut looked = Vec::new();
-    if let Ok(exe) = std::env::current_exe() {
-        if let Some(dir) = exe.parent() {
-            looked.push(dir.join("../../assets"));
-        }
-    }
-    looked.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets"));
-    for dir in &looked {
-        if dir.join("fonts").join(REGULAR_FONT_FILE).is_file() {
-            return Ok(dir.clone());
-        }
-    }
-    let places: Vec<String> = looked
-        .iter()
-        .map(|d| d.join("fonts").display().to_string())
-        .collect();
-    bail!(
-        "cannot find the letter fonts; looked in {}. Set TRELLIS_ASSETS to the folder that holds fonts/ and letterhead/",
-        places.join(" and ")
-    )
-}
-
-/// Fonts and letterhead, loaded once per run; a missing font or logo names the file.
-pub struct Press {
-    fonts: Fonts,
-    letterhead: Letterhead,
-}
-
-impl Press {
-    pub fn load(settings: &Settings) -> anyhow::Result<Press> {
-        let assets = assets_dir()?;
-        let fonts = Fonts::load(&assets.join("fonts"))?;
-        let logo = trellis_letters::read_logo(&assets.join(LOGO))?;
-        Ok(Press {
-            fonts,
-            letterhead: Letterhead {
-                organisation_name: settings.programme_name.clone(),
-                address_lines: settings.letterhead_address.clone(),
-                logo_png: Some(logo),
-            },
-        })
-    }
-}
-
-/// The approved version of a letter as `trellis-letters` lays it out: the document id is
-/// the version's id and the date is the approval date, so the same letter always gives
-/// the same bytes.
-pub fn approved_letter(view: &LetterView) -> anyhow::Result<Letter> {
-    let Some(v) = view.approved() else {
-        bail!(
-            "the letter to {} ({}) is not approved yet; approve it with `trellis letter approve {}`",
-            view.organisation_name,
-            view.id,
-            view.id
-        );
-    };
-    let date = v.approved_on.expect("an approved version has a date");
-    Ok(to_letter(&v.content, view.document_id(v.version), date))
-}
-
-pub fn to_letter(c: &LetterContent, document_id: String, date: NaiveDate) -> Letter {
-    Letter {
-        document_id,
-        date,
-        recipient: c.recipient.clone(),
-        salutation: c.salutation.clone(),
-        heading: c.heading.clone(),
-        paragraphs: c.paragraphs.clone(),
-        criteria: c
-            .criteria
-            .iter()
-            .map(|r| trellis_letters::CriterionRow {
-                criterion: r.criterion.clone(),
-                score_words: r.score_words.clone(),
-                comments: r.comments.clone(),
-            })
-            .collect(),
-        closing_paragraphs: c.closing_paragraphs.clone(),
-        sign_off: c.sign_off.clone(),
-        footer: c.footer.clone(),
-    }
-}
 
 pub fn prefer(store: &mut Store, organisation: &str, large_print: bool) -> anyhow::Result<()> {
     let id = store.resolve_organisation(organisation)?;
@@ -298,12 +203,12 @@ pub fn letter(store: &mut Store, cmd: LetterCommand, today: NaiveDate) -> anyhow
             large_print,
         } => {
             let view = store.letter(letter)?;
-            let l = approved_letter(&view)?;
+            let l = approved_letter(&view).map_err(with_hint)?;
             let press = Press::load(&store.settings()?)?;
             let layout = Layout {
                 large_print: large_print || view.large_print,
             };
-            let bytes = trellis_letters::render(&press.letterhead, &l, &layout, &press.fonts)?;
+            let bytes = press.render(&l, &layout)?;
             trellis_letters::write_atomically(&out, &bytes)?;
             println!("wrote {}", out.display());
         }
@@ -366,19 +271,6 @@ pub fn letter(store: &mut Store, cmd: LetterCommand, today: NaiveDate) -> anyhow
     Ok(())
 }
 
-/// A file name from an organisation's name: letters and digits kept, the rest hyphens.
-fn file_stem(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            out.push(c);
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out.trim_matches('-').to_string()
-}
-
 pub fn letters(store: &Store, cmd: LettersCommand) -> anyhow::Result<()> {
     match cmd {
         LettersCommand::List { round, json } => {
@@ -407,39 +299,13 @@ pub fn letters(store: &Store, cmd: LettersCommand) -> anyhow::Result<()> {
             open,
         } => {
             let round = store.resolve_round(&round)?;
-            let list = store.round_letters(round)?;
-            let approved: Vec<&LetterView> =
-                list.iter().filter(|l| l.approved().is_some()).collect();
-            let waiting: Vec<&str> = list
-                .iter()
-                .filter(|l| l.approved().is_none())
-                .map(|l| l.organisation_name.as_str())
-                .collect();
-            if approved.is_empty() {
-                bail!("no approved letters in this round yet; approve them with `trellis letter approve ID`");
-            }
-            let press = Press::load(&store.settings()?)?;
             // Everything is laid out before anything is written, so an error leaves the
             // output folder as it was.
-            let mut items = Vec::new();
-            let mut files = Vec::new();
-            for (i, view) in approved.iter().enumerate() {
-                let letter = approved_letter(view)?;
-                let layout = Layout {
-                    large_print: large_print || view.large_print,
-                };
-                let bytes =
-                    trellis_letters::render(&press.letterhead, &letter, &layout, &press.fonts)?;
-                files.push((
-                    format!("{:03}-{}.pdf", i + 1, file_stem(&view.organisation_name)),
-                    bytes,
-                ));
-                items.push((press.letterhead.clone(), letter, layout));
-            }
-            let combined_bytes = match &combined {
-                Some(_) => Some(trellis_letters::render_combined(&items, &press.fonts)?),
-                None => None,
-            };
+            let batch = trellis_print::render_round(store, round, large_print, combined.is_some())
+                .map_err(with_hint)?;
+            let files = batch.files;
+            let combined_bytes = batch.combined;
+            let waiting = batch.waiting;
             write_batch(&out, &files)?;
             println!("wrote {} letters to {}", files.len(), out.display());
             if let (Some(path), Some(bytes)) = (&combined, &combined_bytes) {
@@ -449,12 +315,25 @@ pub fn letters(store: &Store, cmd: LettersCommand) -> anyhow::Result<()> {
                     open_in_viewer(path);
                 }
             }
-            for name in waiting {
+            for name in &waiting {
                 println!("not approved yet, not rendered: {name}");
             }
         }
     }
     Ok(())
+}
+
+/// The library's messages, with the command that fixes them.
+fn with_hint(e: PrintError) -> anyhow::Error {
+    match e {
+        PrintError::NotApproved { id, .. } => {
+            anyhow::anyhow!("{e}; approve it with `trellis letter approve {id}`")
+        }
+        PrintError::NoneApproved => {
+            anyhow::anyhow!("{e}; approve them with `trellis letter approve ID`")
+        }
+        e => e.into(),
+    }
 }
 
 /// Hands a file to the system's viewer without waiting for it; a failure is reported, not
@@ -474,53 +353,5 @@ fn open_in_viewer(path: &Path) {
             "could not open {} in a viewer ({e}); open it yourself to print",
             path.display()
         );
-    }
-}
-
-/// Writes every file into a fresh folder beside `out`, then moves them into `out` (or
-/// renames the folder to `out` when it does not exist yet): a failure part way leaves
-/// `out` without partial files.
-fn write_batch(out: &Path, files: &[(String, Vec<u8>)]) -> anyhow::Result<()> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = out
-        .file_name()
-        .with_context(|| format!("{} is not a folder name", out.display()))?
-        .to_string_lossy()
-        .into_owned();
-    let tmp = parent.join(format!(".{name}.partial-{}", Uuid::now_v7()));
-    std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    let result = (|| -> anyhow::Result<()> {
-        for (file, bytes) in files {
-            trellis_letters::write_atomically(&tmp.join(file), bytes)?;
-        }
-        if !out.exists() {
-            std::fs::rename(&tmp, out)
-                .with_context(|| format!("moving the letters into {}", out.display()))?;
-        } else {
-            for (file, _) in files {
-                std::fs::rename(tmp.join(file), out.join(file))
-                    .with_context(|| format!("moving {file} into {}", out.display()))?;
-            }
-            std::fs::remove_dir(&tmp).ok();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        std::fs::remove_dir_all(&tmp).ok();
-    }
-    result
-}
-
-#[cfg(test)]
-mod tests {
-    use super::file_stem;
-
-    #[test]
-    fn file_names_keep_letters_of_any_alphabet() {
-        assert_eq!(file_stem("Łączy Nas"), "łączy-nas");
-        assert_eq!(file_stem("  Hope Kitchen (Leeds) "), "hope-kitchen-leeds");
     }
 }

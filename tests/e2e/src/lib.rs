@@ -237,7 +237,9 @@ impl Driver {
     ///
     /// `home` gets the app's XDG data, cache and config folders, so each driver's app has
     /// its own WebKit storage (two apps sharing one crash or hang under load) and a test
-    /// never touches the real user's Trellis folders.
+    /// never touches the real user's Trellis folders. Exported letters go to
+    /// `home/exports` ([`Driver::exports`]) through `TRELLIS_EXPORT_DIR`, never to the
+    /// user's Documents folder.
     pub fn start(display: &Display, db: &Path, home: &Path) -> Result<Driver> {
         let tauri_driver = require_program("tauri-driver")?;
         require_program("WebKitWebDriver")?;
@@ -258,6 +260,7 @@ impl Driver {
             .env("XDG_DATA_HOME", home.join("data"))
             .env("XDG_CACHE_HOME", home.join("cache"))
             .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("TRELLIS_EXPORT_DIR", Driver::exports(home))
             .env_remove("TRELLIS_EXIT_AFTER_FIRST_PAINT")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
@@ -275,6 +278,12 @@ impl Driver {
             app,
             _process: process,
         })
+    }
+
+    /// Where the app of a driver started with `home` exports letters
+    /// (`TRELLIS_EXPORT_DIR`): each export is a new folder inside it.
+    pub fn exports(home: &Path) -> PathBuf {
+        home.join("exports")
     }
 
     /// Launches the app and returns a session on its main window.

@@ -8,11 +8,12 @@
 //! refused inline first) and see it listed.
 //!
 //! A second test edits a feedback letter (live warning for a sentence over 25 words),
-//! saves a new version and approves it.
+//! saves a new version and approves it, then exports the round's approved letters as PDFs
+//! (by keyboard) into `TRELLIS_EXPORT_DIR` and reads them back with `pdftotext`.
 //!
 //! Saves docs/screenshots/scoring.png. Needs what tests/app.rs needs.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
@@ -386,15 +387,14 @@ async fn score_by_keyboard_restart_submit_then_decide() -> Result<()> {
 const LONG: &str = "We would like to thank you and everyone at your organisation for the time and care you put into this application, which the panel read closely and talked about at length.";
 
 /// Feedback letters: open a demo letter (approved), add a sentence over 25 words and see
-/// the live warning, save a new version (a draft again), approve it.
-async fn letters(client: &Client) -> Result<()> {
+/// the live warning, save a new version (a draft again), approve it; then export the
+/// round's approved letters by keyboard and read the PDFs back.
+async fn letters(client: &Client, exports: &Path) -> Result<()> {
     wait_for(client, "[data-testid=org-row]").await?;
     click(client, "#nav-letters").await?;
-    wait_for_text(client, "[data-testid=print-hint]", "the CLI command", |t| {
-        t.contains("trellis letters render")
-    })
-    .await?;
+    wait_for(client, "#export-letters").await?;
     let link = wait_for(client, "[data-testid=letter-row] a").await?;
+    let organisation = within("reading the first letter's organisation", CALL, link.text()).await?;
     within("opening a letter", CALL, link.click()).await?;
     wait_for_text(client, "[data-testid=letter-state]", "approved", |t| {
         t.contains("Approved")
@@ -430,6 +430,114 @@ async fn letters(client: &Client) -> Result<()> {
         |t| t.contains("Approved") && t.contains("Version 2"),
     )
     .await?;
+    export_letters(client, exports, &organisation).await
+}
+
+/// Whitespace runs as single spaces: pdftotext breaks lines where the letter wraps.
+fn words(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn pdf_text(pdf: &Path) -> Result<String> {
+    let out = std::process::Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .context("running pdftotext (poppler-utils)")?;
+    ensure!(
+        out.status.success(),
+        "pdftotext {} failed: {}",
+        pdf.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(words(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// On the letters screen, press "Export approved letters as PDF" with the keyboard; the
+/// status names the folder, which holds one PDF per approved letter and all-letters.pdf,
+/// and the edited letter's PDF has its organisation and the newly approved sentence.
+async fn export_letters(client: &Client, exports: &Path, organisation: &str) -> Result<()> {
+    click(client, "#nav-letters").await?;
+    let button = wait_for(client, "#export-letters").await?;
+    let mut approved = 0;
+    for cell in within(
+        "reading the letters' states",
+        CALL,
+        client.find_all(Locator::Css("[data-testid=letter-status]")),
+    )
+    .await?
+    {
+        if within("reading a letter's state", CALL, cell.text()).await? != "Draft" {
+            approved += 1;
+        }
+    }
+    ensure!(approved > 0, "no approved letters listed");
+    let export_started = Instant::now();
+    within(
+        "pressing Enter on the export button",
+        CALL,
+        button.send_keys(&key(Key::Enter)),
+    )
+    .await?;
+    let status = wait_for_text(client, "[data-testid=status]", "the export", |t| {
+        t.contains("saved to")
+    })
+    .await?;
+    eprintln!(
+        "letters: export of {approved} letters in {:?}",
+        export_started.elapsed()
+    );
+    ensure!(
+        status.starts_with(&format!("{approved} letters saved to ")),
+        "status: {status:?}"
+    );
+    let folder = wait_for(client, "[data-testid=export-folder]").await?;
+    let folder = PathBuf::from(within("reading the folder", CALL, folder.text()).await?);
+    ensure!(
+        folder.parent() == Some(exports),
+        "{} is not in TRELLIS_EXPORT_DIR {}",
+        folder.display(),
+        exports.display()
+    );
+    ensure!(
+        status.contains(&folder.display().to_string()),
+        "status: {status:?}"
+    );
+    let mut files: Vec<String> = std::fs::read_dir(&folder)
+        .with_context(|| format!("reading {}", folder.display()))?
+        .map(|e| Ok(e?.file_name().to_string_lossy().into_owned()))
+        .collect::<Result<_>>()?;
+    files.sort();
+    ensure!(
+        files.iter().all(|f| f.ends_with(".pdf")),
+        "not only PDFs: {files:?}"
+    );
+    ensure!(
+        files.len() == approved + 1 && files.iter().any(|f| f == "all-letters.pdf"),
+        "expected {approved} letters and all-letters.pdf, found {files:?}"
+    );
+    let first = folder.join(
+        files
+            .iter()
+            .find(|f| f.starts_with("001-"))
+            .context("no 001- file")?,
+    );
+    let text = pdf_text(&first)?;
+    ensure!(
+        text.contains(&words(organisation)),
+        "{} does not name {organisation}",
+        first.display()
+    );
+    ensure!(
+        text.contains(&words(LONG)),
+        "{} is not the newly approved version 2",
+        first.display()
+    );
+    let combined = pdf_text(&folder.join("all-letters.pdf"))?;
+    ensure!(
+        combined.contains(&words(organisation)),
+        "all-letters.pdf does not name {organisation}"
+    );
     Ok(())
 }
 
@@ -443,7 +551,7 @@ async fn letter_edit_warns_then_approve() -> Result<()> {
     let display = Display::start()?;
     let driver = Driver::start(&display, &db, dir.path())?;
     let client = driver.session().await?;
-    let outcome = letters(&client).await;
+    let outcome = letters(&client, &Driver::exports(dir.path())).await;
     close(client).await?;
     outcome?;
     eprintln!("letters: whole test in {:?}", started.elapsed());

@@ -199,6 +199,14 @@ export interface LetterView {
   states: { version: number; state: string; date: string; how: string | null }[];
 }
 
+/** What `export_letters` wrote: a new folder with one PDF per approved letter and all-letters.pdf. */
+export interface LettersExport {
+  folder: string;
+  count: number;
+  files: string[];
+  waiting: string[];
+}
+
 export interface LongSentence {
   sentence: string;
   words: number;
@@ -230,6 +238,7 @@ export const grantsApi = {
   editLetter: (letterId: string, content: LetterContent) => invoke<number>("edit_letter", { letterId, content }),
   approveLetter: (letterId: string) => invoke<number>("approve_letter", { letterId }),
   longSentences: (text: string) => invoke<LongSentence[]>("long_sentences", { text }),
+  exportLetters: (roundId: string) => invoke<LettersExport>("export_letters", { roundId }),
 };
 
 export function pounds(n: number): string {

@@ -1,7 +1,8 @@
 // Feedback letters for a round: each letter's state (draft, approved, printed, sent), and
 // an editor for one letter's paragraphs with a live warning for sentences over 25 words
 // (the rule lives in trellis-core; the shell's long_sentences command applies it).
-// PDFs are made by the command line, which the screen names.
+// "Export approved letters as PDF" writes every approved letter and one combined print
+// file into a new folder (the shell's export_letters) and shows where, as text.
 import { asCommandError } from "../api";
 import { alertError, announce, h } from "../dom";
 import { currentRound, grantsApi, type LetterContent, type LetterView } from "./api";
@@ -27,10 +28,36 @@ export async function lettersScreen(main: HTMLElement): Promise<void> {
       h("td", {}, l.large_print ? "Large print" : ""),
     ),
   );
+  const exportButton = h("button", { type: "button", id: "export-letters", class: "primary" }, "Export approved letters as PDF");
+  const exported = h("p", { id: "export-result", "data-testid": "export-result", hidden: true });
+  exportButton.addEventListener("click", async () => {
+    exportButton.disabled = true;
+    exportButton.textContent = "Exporting…";
+    try {
+      const done = await grantsApi.exportLetters(round.id);
+      const letterWord = done.count === 1 ? "letter" : "letters";
+      const waiting = done.waiting.length ? `Not approved yet, so not exported: ${done.waiting.join(", ")}.` : "";
+      exported.replaceChildren(
+        `${done.count} ${letterWord} and the combined print file all-letters.pdf saved in: `,
+        h("code", { "data-testid": "export-folder" }, done.folder),
+        waiting ? ` ${waiting}` : "",
+      );
+      exported.hidden = false;
+      announce(`${done.count} ${letterWord} saved to ${done.folder}${waiting ? `. ${waiting}` : ""}`);
+    } catch (e) {
+      exported.hidden = true;
+      alertError(`Could not export the letters: ${asCommandError(e).message}. Nothing was saved.`);
+    } finally {
+      exportButton.disabled = false;
+      exportButton.textContent = "Export approved letters as PDF";
+    }
+  });
   main.replaceChildren(
     heading,
     h("p", {}, `Round: ${round.title}. Every applicant gets a letter, funded or not.`),
-    h("p", { "data-testid": "print-hint" }, "To print all approved letters as PDFs, use the command line: ", h("code", {}, `trellis letters render "${round.title}" --out DIR`), " (add --combined FILE.pdf for one print file)."),
+    ...(letters.length ? [h("div", { class: "actions" }, exportButton)] : []),
+    exported,
+    h("p", { "data-testid": "print-hint", class: "hint" }, "Each approved letter becomes one PDF, plus all-letters.pdf to print in one go. From the command line: ", h("code", {}, `trellis letters render "${round.title}" --out DIR`), " (add --combined FILE.pdf for one print file)."),
     letters.length
       ? h(
           "table",
@@ -119,6 +146,6 @@ export async function letterScreen(main: HTMLElement, letterId: string): Promise
     h("h1", { tabindex: "-1" }, `Letter to ${letter.organisation_name}`),
     h("p", { "data-testid": "letter-state" }, `State: ${STATUS[letter.status] ?? letter.status}. Version ${latest.version}.`),
     form,
-    h("p", {}, "PDFs are made from approved letters by the command line: ", h("code", {}, `trellis letter render ${letter.id} --out FILE.pdf`), "."),
+    h("p", {}, "To save approved letters as PDFs, use “Export approved letters as PDF” on the ", h("a", { href: "#/letters" }, "Feedback letters"), " screen, or the command line: ", h("code", {}, `trellis letter render ${letter.id} --out FILE.pdf`), "."),
   );
 }
