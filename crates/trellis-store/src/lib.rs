@@ -21,6 +21,7 @@ mod organisations;
 mod paths;
 mod settings;
 mod sync;
+mod sync_scoped;
 mod voting;
 mod write_grants;
 mod write_letters;
