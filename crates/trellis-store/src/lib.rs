@@ -21,7 +21,6 @@ mod organisations;
 mod paths;
 mod settings;
 mod sync;
-mod sync_scoped;
 mod voting;
 mod write_grants;
 mod write_letters;

@@ -122,11 +122,34 @@ impl Store {
     /// Applies a page of changes from other devices in one transaction, and moves the pull
     /// cursor to `cursor` in the same transaction, so a crash mid-pull leaves the previous
     /// consistent state and the page is simply fetched again. A malformed change refuses
-    /// the whole page, naming it; nothing is applied.
+    /// the whole page, naming it; nothing is applied. A gap in another device's series is
+    /// refused (a full replica receives every change, in order).
     pub fn apply_remote(
         &mut self,
         rows: &[ChangeRow],
         cursor: i64,
+    ) -> Result<RemoteApplied, StoreError> {
+        self.apply_page(rows, cursor, false)
+    }
+
+    /// [`Store::apply_remote`] for a role-scoped replica (a facilitator's or panel member's
+    /// laptop), from which the server withholds some changes: gaps in other devices'
+    /// series are allowed, and a withheld score may arrive after later changes once it is
+    /// released. Each row is still applied at most once. Such a replica's change log has
+    /// gaps by design; `doctor` checks only the laptop's own series.
+    pub fn apply_remote_scoped(
+        &mut self,
+        rows: &[ChangeRow],
+        cursor: i64,
+    ) -> Result<RemoteApplied, StoreError> {
+        self.apply_page(rows, cursor, true)
+    }
+
+    fn apply_page(
+        &mut self,
+        rows: &[ChangeRow],
+        cursor: i64,
+        allow_gaps: bool,
     ) -> Result<RemoteApplied, StoreError> {
         let own = self.device_id.to_string();
         let path = self.path.clone();
@@ -160,17 +183,22 @@ impl Store {
                 )
                 .into());
             }
-            let next: i64 = tx.query_row(
-                "SELECT COALESCE(MAX(device_seq), 0) + 1 FROM change_log WHERE device_id = ?1",
-                [&device],
-                |r| r.get(0),
-            )?;
-            if row.device_seq != next {
-                return Err(Invalid::one(
-                    "sync",
-                    format!("{name} arrived out of order (expected number {next} from that device); sync again"),
-                )
-                .into());
+            if row.device_seq < 1 {
+                return Err(Invalid::one("sync", format!("{name} has no valid number")).into());
+            }
+            if !allow_gaps {
+                let next: i64 = tx.query_row(
+                    "SELECT COALESCE(MAX(device_seq), 0) + 1 FROM change_log WHERE device_id = ?1",
+                    [&device],
+                    |r| r.get(0),
+                )?;
+                if row.device_seq != next {
+                    return Err(Invalid::one(
+                        "sync",
+                        format!("{name} arrived out of order (expected number {next} from that device); sync again"),
+                    )
+                    .into());
+                }
             }
             let op = Operation::decode(&row.kind, row.payload.clone())?;
             op.check()
