@@ -274,6 +274,9 @@ pub enum IssueCommand {
         text: String,
         #[arg(long, default_value = "")]
         url: String,
+        /// A file to attach as evidence (stored once by content)
+        #[arg(long)]
+        file: Option<PathBuf>,
     },
 }
 

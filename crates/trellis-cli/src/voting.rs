@@ -69,11 +69,18 @@ pub fn issue(store: &mut Store, cmd: IssueCommand) -> anyhow::Result<()> {
             kind,
             text,
             url,
+            file,
         } => {
-            let kind: EvidenceKind =
-                serde_json::from_value(serde_json::Value::String(kind.to_lowercase()))
-                    .context("evidence kind must be text, link or quote")?;
-            println!("{}", store.add_evidence(issue, kind, &text, &url)?);
+            let id = match file {
+                Some(path) => store.add_evidence_file(issue, &path, &text)?,
+                None => {
+                    let kind: EvidenceKind =
+                        serde_json::from_value(serde_json::Value::String(kind.to_lowercase()))
+                            .context("evidence kind must be text, link, quote or file")?;
+                    store.add_evidence(issue, kind, &text, &url)?
+                }
+            };
+            println!("{id}");
         }
     }
     Ok(())

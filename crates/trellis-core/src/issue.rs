@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::dei;
+use crate::grants::application::AttachmentRef;
 use crate::invalid::{FieldError, Invalid};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,6 +107,8 @@ pub enum EvidenceKind {
     Link,
     /// A service user's words, as said.
     Quote,
+    /// A file (a report, photos of flip charts, a recording), stored by content hash.
+    File,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,6 +118,8 @@ pub struct EvidenceFields {
     pub text: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<AttachmentRef>,
 }
 
 impl EvidenceFields {
@@ -134,6 +139,14 @@ impl EvidenceFields {
                     ));
                 }
             }
+            EvidenceKind::File => match &self.attachment {
+                Some(a) => {
+                    if let Err(e) = a.check() {
+                        errors.extend(e.errors);
+                    }
+                }
+                None => errors.push(FieldError::new("attachment", "choose the file to attach")),
+            },
             EvidenceKind::Text | EvidenceKind::Quote => {
                 if self.text.is_empty() {
                     errors.push(FieldError::new("text", "write the evidence or quote"));
@@ -191,6 +204,7 @@ mod tests {
             kind: EvidenceKind::Link,
             text: "NHS Race and Health Observatory review".into(),
             url: "javascript:alert(1)".into(),
+            attachment: None,
         };
         assert!(e.check().is_err());
         assert!(EvidenceFields {

@@ -105,7 +105,7 @@ impl Store {
             "attendance": table(c, "SELECT id, meeting_id, organisation_id, name, walk_in FROM attendance ORDER BY id", &[])?,
             "meeting_notes": table(c, "SELECT id, meeting_id, text, issue_ids FROM meeting_note ORDER BY id", &["issue_ids"])?,
             "issues": table(c, "SELECT id, title, description, meeting_id, communities, quotes, merged_into FROM issue ORDER BY id", &["communities", "quotes"])?,
-            "issue_evidence": table(c, "SELECT id, issue_id, kind, text, url FROM issue_evidence ORDER BY id", &[])?,
+            "issue_evidence": table(c, "SELECT id, issue_id, kind, text, url, attachment FROM issue_evidence ORDER BY id", &["attachment"])?,
             "ballots": table(c, "SELECT id, question, options, method, eligibility, meeting_id, opens_at, closes_at, seed, status, revealed FROM ballot ORDER BY id", &["options", "method"])?,
             "ballot_tokens": table(c, "SELECT ballot_id, token FROM ballot_token ORDER BY ballot_id, token", &[])?,
             "votes": table(c, "SELECT id, ballot_id, voter_kind, voter_ref, vote, channel, recorded_by, device_id, hlc FROM vote ORDER BY id", &["vote"])?,

@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[(u32, &str)] = &[
     (4, include_str!("../migrations/0004_grants.sql")),
     (5, include_str!("../migrations/0005_letters.sql")),
     (6, include_str!("../migrations/0006_sync_state.sql")),
+    (7, include_str!("../migrations/0007_evidence_files.sql")),
 ];
 
 /// The schema version this build writes.

@@ -64,6 +64,7 @@ pub struct Evidence {
     pub kind: EvidenceKind,
     pub text: String,
     pub url: String,
+    pub attachment: Option<trellis_core::grants::application::AttachmentRef>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -348,6 +349,34 @@ impl Store {
                 kind,
                 text: text.trim().to_string(),
                 url: url.trim().to_string(),
+                attachment: None,
+            },
+        })?;
+        Ok(id)
+    }
+
+    /// Stores a file (once per content) and adds it to an issue's evidence.
+    pub fn add_evidence_file(
+        &mut self,
+        issue_id: Uuid,
+        file: &std::path::Path,
+        text: &str,
+    ) -> Result<Uuid, StoreError> {
+        let stored = self.store_file(file)?;
+        let id = Uuid::now_v7();
+        self.apply(&Operation::IssueEvidence {
+            id,
+            fields: EvidenceFields {
+                issue_id,
+                kind: EvidenceKind::File,
+                text: text.trim().to_string(),
+                url: String::new(),
+                attachment: Some(trellis_core::grants::application::AttachmentRef {
+                    sha256: stored.sha256,
+                    file_name: stored.file_name,
+                    media_type: stored.media_type,
+                    size_bytes: stored.size_bytes,
+                }),
             },
         })?;
         Ok(id)
@@ -390,7 +419,7 @@ impl Store {
             })?
             .collect::<Result<_, _>>()?;
         let mut evidence_stmt = self.conn.prepare(
-            "SELECT id, kind, text, url FROM issue_evidence WHERE issue_id = ?1 ORDER BY id",
+            "SELECT id, kind, text, url, attachment FROM issue_evidence WHERE issue_id = ?1 ORDER BY id",
         )?;
         let mut all = Vec::new();
         for (id, title, description, meeting_id, meeting_title, communities, quotes, merged_into) in
@@ -403,15 +432,20 @@ impl Store {
                         r.get::<_, String>(1)?,
                         r.get::<_, String>(2)?,
                         r.get::<_, String>(3)?,
+                        r.get::<_, Option<String>>(4)?,
                     ))
                 })?
                 .map(|e| {
-                    let (eid, kind, text, url) = e?;
+                    let (eid, kind, text, url, attachment) = e?;
                     Ok(Evidence {
                         id: parse_uuid(&eid)?,
                         kind: from_code("evidence kind", &kind)?,
                         text,
                         url,
+                        attachment: attachment
+                            .as_deref()
+                            .map(|a| from_json("evidence file", a))
+                            .transpose()?,
                     })
                 })
                 .collect::<Result<Vec<_>, StoreError>>()?;

@@ -125,13 +125,14 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
                 tx,
                 "piece of evidence",
                 *id,
-                "INSERT OR IGNORE INTO issue_evidence (id, issue_id, kind, text, url) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT OR IGNORE INTO issue_evidence (id, issue_id, kind, text, url, attachment) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
                     id.to_string(),
                     fields.issue_id.to_string(),
                     json(&fields.kind).trim_matches('"'),
                     fields.text,
-                    fields.url
+                    fields.url,
+                    fields.attachment.as_ref().map(json)
                 ],
             )
         }

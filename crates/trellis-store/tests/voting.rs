@@ -388,6 +388,15 @@ fn issues_merge_keeping_both_sources_and_gather_evidence() {
     assert!(s
         .add_evidence(two, EvidenceKind::Link, "bad", "ftp://x")
         .is_err());
+    let photo = dir.path().join("flip chart.png");
+    std::fs::write(&photo, b"\x89PNG flip chart photo").unwrap();
+    s.add_evidence_file(two, &photo, "Photo of the forum's flip chart")
+        .unwrap();
+    assert!(
+        s.add_evidence_file(two, &dir.path().join("missing.pdf"), "x")
+            .is_err(),
+        "a missing file is named, nothing recorded"
+    );
     s.merge_issues(two, one).unwrap();
     assert!(
         s.merge_issues(one, two).is_err(),
@@ -399,7 +408,21 @@ fn issues_merge_keeping_both_sources_and_gather_evidence() {
     assert_eq!(merged.sources.len(), 2, "both meetings stay listed");
     assert_eq!(merged.quotes.len(), 2);
     assert_eq!(merged.communities, ["DEI010110", "DEI010320"]);
-    assert_eq!(merged.evidence.len(), 1);
+    assert_eq!(merged.evidence.len(), 2);
+    let file = merged
+        .evidence
+        .iter()
+        .find(|e| e.kind == EvidenceKind::File)
+        .unwrap();
+    let stored = file.attachment.as_ref().unwrap();
+    assert_eq!(
+        (stored.file_name.as_str(), stored.media_type.as_str()),
+        ("flip chart.png", "image/png")
+    );
+    assert!(
+        s.attachment_path(&stored.sha256).is_ok(),
+        "the file is in the store"
+    );
     assert_eq!(s.issues(true).unwrap().len(), 2);
     s.add_note(forum, "Idea: community interpreters' bank", vec![one])
         .unwrap();
