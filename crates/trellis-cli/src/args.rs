@@ -547,6 +547,10 @@ pub enum ApplicationCommand {
         round: String,
         /// Organisation (identifier, name or id)
         organisation: String,
+        /// The organisation is new: add it to the directory on the spot as an unregistered
+        /// group (360G-trellis-...), with this name
+        #[arg(long)]
+        new: bool,
         #[arg(long)]
         amount: String,
         #[arg(long)]

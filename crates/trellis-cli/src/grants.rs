@@ -190,6 +190,7 @@ pub fn application(
         ApplicationCommand::Add {
             round,
             organisation,
+            new,
             amount,
             core,
             formats,
@@ -198,7 +199,15 @@ pub fn application(
             received,
         } => {
             let r = store.resolve_round(&round)?;
-            let org = store.resolve_organisation(&organisation)?;
+            let org = if new {
+                store.add_organisation(&trellis_core::organisation::OrganisationInput {
+                    org_ref: trellis_core::org_ref::suggest_unregistered(&organisation),
+                    name: organisation.clone(),
+                    ..Default::default()
+                })?
+            } else {
+                store.resolve_organisation(&organisation)?
+            };
             let id = store.add_application(&ApplicationInput {
                 round_id: r.to_string(),
                 organisation_id: org.to_string(),

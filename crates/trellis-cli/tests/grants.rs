@@ -357,5 +357,25 @@ fn a_round_from_applications_to_decisions() {
         serde_json::from_str(&ok(&db, &["round", "numbers", &round, "--json"])).unwrap();
     assert_eq!(numbers["funded"], 2);
     assert_eq!(numbers["awarded_total_gbp"], 14000);
+    // A group not yet in the directory applies: it is added on the spot.
+    let walk_in = ok(
+        &db,
+        &[
+            "application",
+            "add",
+            &round,
+            "Sisters of the Market",
+            "--new",
+            "--amount",
+            "2000",
+            "--format",
+            "conversation",
+            "--summary",
+            "Written up after a visit.",
+        ],
+    );
+    assert!(ok(&db, &["application", "show", &walk_in]).contains("Sisters of the Market"));
+    assert!(ok(&db, &["org", "show", "Sisters of the Market"])
+        .contains("360G-trellis-sisters-of-the-market"));
     assert!(ok(&db, &["doctor"]).contains("no faults"));
 }
