@@ -59,6 +59,9 @@ const COMMANDS: &[&str] = &[
     "approve_letter",
     "export_letters",
     "long_sentences",
+    // Attachments (src/attachments.rs); the bytes come over the attachment: scheme.
+    "attachment_location",
+    "attachment_media_base",
 ];
 
 fn main() {

@@ -3,6 +3,7 @@
 // Release builds on Windows must not open a console window beside the app.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod attachments;
 mod commands;
 mod error;
 mod grants;
@@ -61,6 +62,8 @@ fn main() -> ExitCode {
     let result = tauri::Builder::default()
         .manage(AppState::new(db, started, exit_after_first_paint))
         .on_window_event(voting::on_window_event)
+        .register_asynchronous_uri_scheme_protocol(attachments::SCHEME, attachments::handle)
+        .setup(attachments::setup)
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
             commands::reference_lists,
@@ -117,6 +120,8 @@ fn main() -> ExitCode {
             grants::approve_letter,
             grants::export_letters,
             grants::long_sentences,
+            attachments::attachment_location,
+            attachments::attachment_media_base,
         ])
         .run(tauri::generate_context!());
     match result {

@@ -147,6 +147,21 @@ impl Store {
             })
         }
     }
+
+    /// The media type an application recorded for this content, for serving it to the
+    /// app's viewer (`application/octet-stream` when no application names it).
+    pub fn attachment_media_type(&self, sha256: &str) -> Result<String, StoreError> {
+        use rusqlite::OptionalExtension;
+        let found: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT media_type FROM application_attachment WHERE sha256 = ?1 ORDER BY id LIMIT 1",
+                [sha256],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(found.unwrap_or_else(|| "application/octet-stream".to_string()))
+    }
 }
 
 #[cfg(test)]

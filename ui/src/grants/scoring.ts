@@ -5,6 +5,7 @@
 // appear only after submitting (the shell's score_sheets applies the blind rule).
 import { asCommandError, type FieldError } from "../api";
 import { alertError, announce, h } from "../dom";
+import { attachmentList } from "./attachments";
 import { grantsApi, pounds, type ApplicationSummary, type Criterion, type PanelMember, type RoundView, type Score, type SheetView } from "./api";
 
 const WHO_KEY = "trellis.panel-member";
@@ -103,9 +104,7 @@ function applicationDetails(app: ApplicationSummary, round: RoundView): HTMLElem
     ),
     ...answers,
     h("h3", {}, "Attachments"),
-    app.attachments.length
-      ? h("ul", {}, ...app.attachments.map((f) => h("li", {}, `${f.file_name} (${f.media_type}, ${Math.ceil(f.size_bytes / 1024)} kB)`)))
-      : h("p", { class: "empty" }, "None."),
+    attachmentList(app.attachments),
     app.support.length
       ? h("p", {}, `Bid-writing support: ${app.support.map((s) => `${s.kind} on ${s.date} by ${s.by}`).join("; ")}.`)
       : null,
