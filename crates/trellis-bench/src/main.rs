@@ -1,5 +1,6 @@
 //! `cargo run --release -p trellis-bench -- NAME` prints one JSON line per figure.
-//! Names: write-path, votes, moderation, score-draft, letters, cold-start, irv-80k, all.
+//! Names: write-path, votes, moderation, score-draft, letters, cold-start,
+//! projector-latency, irv-80k, all.
 //!
 //! Targets live here, never as timed assertions in tests.
 
@@ -98,18 +99,18 @@ fn workspace_root() -> PathBuf {
 
 /// Process start to the UI's first paint, reported by the app itself when
 /// TRELLIS_EXIT_AFTER_FIRST_PAINT is set. Needs a display (runs its own Xvfb when free).
-fn cold_start() -> anyhow::Result<()> {
+/// The built app, release if there is one, and its profile's name.
+fn built_app() -> anyhow::Result<(PathBuf, &'static str)> {
     let root = workspace_root();
-    let app = ["release", "debug"]
-        .iter()
-        .map(|p| root.join("target").join(p).join("trellis-app"))
-        .find(|p| p.exists())
-        .context("build the app first: cargo build --workspace --release")?;
-    let profile = if app.to_string_lossy().contains("/release/") {
-        "release"
-    } else {
-        "debug"
-    };
+    ["release", "debug"]
+        .into_iter()
+        .map(|p| (root.join("target").join(p).join("trellis-app"), p))
+        .find(|(app, _)| app.exists())
+        .context("build the app first: cargo build --workspace --release")
+}
+
+fn cold_start() -> anyhow::Result<()> {
+    let (app, profile) = built_app()?;
     let display = ":97";
     let mut xvfb = Command::new("Xvfb")
         .args([display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
@@ -159,6 +160,104 @@ fn cold_start() -> anyhow::Result<()> {
     figure(
         &format!("app.cold_start_to_first_paint.{profile}.min"),
         runs[0],
+        "ms",
+    );
+    Ok(())
+}
+
+/// Keypress to projector in live voting, on the real app (release build if there is one)
+/// driven over WebDriver under its own Xvfb, on a fresh demo database: a ranked ballot
+/// created and opened through the screens, the projector window open with results shown,
+/// then one vote by keyboard from each of `VOTES` organisations, each timed from its Enter
+/// key to the projector's turnout changing (tests/e2e/src/voting.rs). Needs what the
+/// end-to-end tests need (Xvfb, tauri-driver, WebKitWebDriver).
+fn projector_latency() -> anyhow::Result<()> {
+    use trellis_e2e::voting::{
+        close, create_and_open_ballot, explained, keypress_to_projector_ms, open_projector, reveal,
+        switch, KeyedVote,
+    };
+    use trellis_e2e::{wait_for, within, Display, Driver, CALL};
+    /// (what is typed in the voter box, the full name) for ten distinct demo organisations.
+    const VOTES: [(&str, &str); 10] = [
+        ("Windrush", "Windrush Elders Lunch Club Eastbrook"),
+        ("Noor", "Noor Mothers' Network"),
+        ("Somali", "Eastbrook Somali Women's Wellbeing Circle"),
+        ("Refugee", "Eastbrook Refugee Health Befrienders"),
+        ("Bengali", "Mill Lane Bengali Elders Association"),
+        ("Chinese", "Eastbrook Chinese Community Health Link"),
+        ("Saathi", "Saathi South Asian Mental Health Collective CIC"),
+        ("Amani", "Amani Arts and Wellbeing Ltd"),
+        ("Habesha", "Habesha Coffee Morning Group"),
+        ("Gurdwara", "Eastbrook Gurdwara Seva Health Volunteers"),
+    ];
+    let (app, profile) = built_app()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let mut runs = runtime.block_on(async {
+        let display = Display::start()?;
+        let dir = tempfile::tempdir()?;
+        let driver = Driver::start_app(
+            &display,
+            &dir.path().join("latency.sqlite3"),
+            dir.path(),
+            app.canonicalize()?,
+        )?;
+        let client = driver.session().await?;
+        let outcome = async {
+            create_and_open_ballot(&client).await?;
+            let main = within("reading the main window's handle", CALL, client.window()).await?;
+            let projector = open_projector(&client, &main).await?;
+            switch(&client, &projector).await?;
+            wait_for(&client, "[data-testid=results-hidden]").await?;
+            switch(&client, &main).await?;
+            reveal(&client).await?;
+            let mut runs = Vec::with_capacity(VOTES.len());
+            for (i, (typed, name)) in VOTES.iter().enumerate() {
+                let confirmation = format!("{name}: 1st Maternal health");
+                let turnout = (i + 1).to_string();
+                let ms = keypress_to_projector_ms(
+                    &client,
+                    &projector,
+                    &main,
+                    &KeyedVote {
+                        typed,
+                        voter: name,
+                        keys: "1",
+                        confirmation: &confirmation,
+                        turnout: &turnout,
+                    },
+                )
+                .await?;
+                if ms < 0.0 {
+                    bail!(
+                        "the projector showed vote {} before its Enter ({ms} ms)",
+                        i + 1
+                    );
+                }
+                runs.push(ms);
+            }
+            Ok(runs)
+        }
+        .await;
+        let outcome = explained(&client, outcome).await;
+        close(client).await?;
+        outcome
+    })?;
+    runs.sort_by(f64::total_cmp);
+    eprintln!(
+        "projector-latency: {} votes on the {profile} app: {runs:?} ms",
+        runs.len()
+    );
+    figure(
+        "voting.keypress_to_projector.median",
+        runs[runs.len() / 2],
+        "ms",
+    );
+    figure(
+        "voting.keypress_to_projector.p95",
+        runs[(runs.len() * 95).div_ceil(100) - 1],
         "ms",
     );
     Ok(())
@@ -498,6 +597,7 @@ fn main() -> anyhow::Result<()> {
     match name.as_str() {
         "write-path" => write_path(),
         "cold-start" => cold_start(),
+        "projector-latency" => projector_latency(),
         "irv-80k" => irv_80k(),
         "votes" => votes(),
         "moderation" => moderation(),
@@ -510,11 +610,12 @@ fn main() -> anyhow::Result<()> {
             write_path()?;
             votes()?;
             irv_80k()?;
-            cold_start()
+            cold_start()?;
+            projector_latency()
         }
         other => {
             bail!(
-                "unknown benchmark {other:?}; choose write-path, votes, moderation, score-draft, letters, cold-start, irv-80k or all"
+                "unknown benchmark {other:?}; choose write-path, votes, moderation, score-draft, letters, cold-start, projector-latency, irv-80k or all"
             )
         }
     }

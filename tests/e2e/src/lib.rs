@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context, Result};
 use fantoccini::{Client, ClientBuilder, Locator};
 
+pub mod voting;
+
 /// Longest any single WebDriver request may take. Starting a session launches the app,
 /// so it gets longer.
 pub const CALL: Duration = Duration::from_secs(20);
@@ -241,9 +243,13 @@ impl Driver {
     /// `home/exports` ([`Driver::exports`]) through `TRELLIS_EXPORT_DIR`, never to the
     /// user's Documents folder.
     pub fn start(display: &Display, db: &Path, home: &Path) -> Result<Driver> {
+        Driver::start_app(display, db, home, app_binary()?)
+    }
+
+    /// [`Driver::start`] with another build of the app (the benchmarks' release build).
+    pub fn start_app(display: &Display, db: &Path, home: &Path, app: PathBuf) -> Result<Driver> {
         let tauri_driver = require_program("tauri-driver")?;
         require_program("WebKitWebDriver")?;
-        let app = app_binary()?;
         let port = free_port()?;
         let native_port = free_port()?;
         let mut command = Command::new(tauri_driver);

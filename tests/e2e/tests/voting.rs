@@ -11,122 +11,18 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{ensure, Context, Result};
 use fantoccini::key::Key;
-use fantoccini::wd::WindowHandle;
 use fantoccini::{Client, Locator};
+use trellis_e2e::voting::{
+    click, close, create_and_open_ballot, enter, explained, keyboard, keypress_to_projector_ms,
+    open_projector, projector_turnout, record_vote, reveal, switch, type_into, wait_for_focus,
+    KeyedVote, FACILITATOR, QUESTION,
+};
 use trellis_e2e::{wait_for, wait_for_text, within, workspace_root, Display, Driver, CALL};
-
-const QUESTION: &str = "Which topic should the first workshop take?";
-const OPTIONS: &str = "Maternal health\nSickle cell care\nMental health";
-const FACILITATOR: &str = "Amara Okafor";
 
 /// One app at a time, as in tests/app.rs.
 static ONE_APP_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-async fn click(client: &Client, css: &str) -> Result<()> {
-    let el = wait_for(client, css).await?;
-    within(&format!("clicking {css}"), CALL, el.click()).await
-}
-
-async fn type_into(client: &Client, css: &str, text: &str) -> Result<()> {
-    let el = wait_for(client, css).await?;
-    within(&format!("clearing {css}"), CALL, el.clear()).await?;
-    within(&format!("typing into {css}"), CALL, el.send_keys(text)).await
-}
-
-/// Types `keys` into whichever element has focus, as a person at the keyboard would.
-async fn keyboard(client: &Client, keys: &str) -> Result<()> {
-    let focused = within("finding the focused element", CALL, client.active_element()).await?;
-    within(&format!("pressing {keys:?}"), CALL, focused.send_keys(keys)).await
-}
-
-fn enter() -> String {
-    char::from(Key::Enter).to_string()
-}
-
-/// Waits until the focused element has `id`, so the next key goes where a person's would.
-async fn wait_for_focus(client: &Client, id: &str) -> Result<()> {
-    let deadline = Instant::now() + CALL;
-    loop {
-        let focused = within("finding the focused element", CALL, client.active_element()).await?;
-        let found = within("reading its id", CALL, focused.attr("id")).await?;
-        if found.as_deref() == Some(id) {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            bail!("focus never reached #{id}; it is on {found:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Picks a voter by typing part of the name and pressing Enter on the first match, then
-/// keys the choices and Enter; returns the confirmation.
-async fn record_vote(client: &Client, typed: &str, expect_voter: &str, keys: &str) -> Result<()> {
-    wait_for_focus(client, "voter-input").await?;
-    keyboard(client, typed).await?;
-    wait_for_text(
-        client,
-        "#voter-list [role=option][aria-selected=true]",
-        "the matching organisation, selected",
-        |t| t.contains(expect_voter),
-    )
-    .await?;
-    keyboard(client, &enter()).await?;
-    wait_for_focus(client, "vote-entry").await?;
-    keyboard(client, keys).await?;
-    keyboard(client, &enter()).await
-}
-
-async fn projector_handle(client: &Client, main: &WindowHandle) -> Result<WindowHandle> {
-    let deadline = Instant::now() + CALL;
-    loop {
-        let handles = within("listing windows", CALL, client.windows()).await?;
-        if let Some(other) = handles.into_iter().find(|h| h != main) {
-            return Ok(other);
-        }
-        if Instant::now() > deadline {
-            bail!("the projector window never appeared to WebDriver");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn switch(client: &Client, to: &WindowHandle) -> Result<()> {
-    within(
-        "switching window",
-        CALL,
-        client.switch_to_window(to.clone()),
-    )
-    .await
-}
-
-/// Reads the projector's turnout until it is `expected`.
-async fn projector_turnout(
-    client: &Client,
-    projector: &WindowHandle,
-    main: &WindowHandle,
-    expected: &str,
-) -> Result<String> {
-    switch(client, projector).await?;
-    let outcome = wait_for_text(client, "#projector [data-testid=turnout]", expected, |t| {
-        t == expected
-    })
-    .await;
-    let rows = match &outcome {
-        Ok(_) => {
-            wait_for_text(client, "#projector [data-testid=tally]", "the tally", |t| {
-                !t.is_empty()
-            })
-            .await
-        }
-        Err(_) => Ok(String::new()),
-    };
-    switch(client, main).await?;
-    outcome?;
-    rows
-}
 
 /// Captures `rect` of the screen until the picture is clearly not blank, then copies it
 /// into docs/screenshots.
@@ -191,38 +87,6 @@ async fn projector_may_only_read_the_tally(client: &Client) -> Result<()> {
     Ok(())
 }
 
-async fn create_and_open_ballot(client: &Client) -> Result<()> {
-    click(client, "#load-demo").await?;
-    wait_for(client, "[data-testid=org-row]").await?;
-    click(client, "#nav-ballots").await?;
-    click(client, "#new-ballot").await?;
-    type_into(client, "#ballot-question", QUESTION).await?;
-    // Enter between lines, as typed (WebDriver does not turn "\n" into a key press).
-    type_into(client, "#ballot-labels", &OPTIONS.replace('\n', &enter())).await?;
-    let method = wait_for(client, "#ballot-method").await?;
-    within("choosing IRV", CALL, method.select_by_value("ranked-irv")).await?;
-    click(client, "#save-ballot").await?;
-    if let Err(e) = wait_for_text(client, "#ballot-title", "the question", |t| t == QUESTION).await
-    {
-        let alert = wait_for_text(client, "main", "anything", |_| true)
-            .await
-            .unwrap_or_default();
-        bail!("{e}; the screen says: {alert}");
-    }
-    wait_for_text(client, "[data-testid=ballot-status]", "draft", |t| {
-        t == "Draft"
-    })
-    .await?;
-    click(client, "#ballot-open").await?;
-    wait_for_text(client, "[data-testid=ballot-status]", "open", |t| {
-        t == "Open"
-    })
-    .await?;
-    wait_for(client, "#live-capture").await?;
-    type_into(client, "#facilitator-name", FACILITATOR).await?;
-    Ok(())
-}
-
 async fn session_one(client: &Client, display: &Display, dir: &Path) -> Result<()> {
     create_and_open_ballot(client).await?;
     let main = within("reading the main window's handle", CALL, client.window()).await?;
@@ -249,8 +113,7 @@ async fn session_one(client: &Client, display: &Display, dir: &Path) -> Result<(
     .await?;
 
     // The projector, results hidden until revealed.
-    click(client, "#open-projector").await?;
-    let projector = projector_handle(client, &main).await?;
+    let projector = open_projector(client, &main).await?;
     switch(client, &projector).await?;
     wait_for(client, "[data-testid=results-hidden]").await?;
     projector_may_only_read_the_tally(client).await?;
@@ -259,11 +122,7 @@ async fn session_one(client: &Client, display: &Display, dir: &Path) -> Result<(
     })
     .await?;
     switch(client, &main).await?;
-    click(client, "#ballot-reveal").await?;
-    wait_for_text(client, "[data-testid=ballot-revealed]", "shown", |t| {
-        t.starts_with("Shown")
-    })
-    .await?;
+    reveal(client).await?;
     let tally = projector_turnout(client, &projector, &main, "1").await?;
     ensure!(
         tally.contains("Maternal health"),
@@ -271,66 +130,21 @@ async fn session_one(client: &Client, display: &Display, dir: &Path) -> Result<(
     );
 
     // The ballot screen was redrawn by Reveal; the live form is back on the voter box.
-    // Clocks for keypress-to-projector: the main window notes when Enter goes down in the
-    // choices, the projector when its turnout first reads 2 (both Date.now(), one machine).
-    switch(client, &projector).await?;
-    within(
-        "watching the projector's turnout",
-        CALL,
-        client.execute(
-            r#"window.__turnoutAt = 0;
-               new MutationObserver(() => {
-                 const t = document.querySelector("[data-testid=turnout]");
-                 if (t && t.textContent === "2" && !window.__turnoutAt) window.__turnoutAt = Date.now();
-               }).observe(document.getElementById("projector"), { childList: true, subtree: true, characterData: true });"#,
-            vec![],
-        ),
+    // Keypress to projector: from Enter going down in the choices to the projector's
+    // turnout first reading 2 (both Date.now(), one machine).
+    let latency = keypress_to_projector_ms(
+        client,
+        &projector,
+        &main,
+        &KeyedVote {
+            typed: "Noor",
+            voter: "Noor Mothers",
+            keys: "312",
+            confirmation: "Noor Mothers' Network: 1st Mental health, 2nd Maternal health, 3rd Sickle cell care",
+            turnout: "2",
+        },
     )
     .await?;
-    switch(client, &main).await?;
-    within(
-        "watching for Enter",
-        CALL,
-        client.execute(
-            r#"window.__enterAt = 0;
-               document.addEventListener("keydown", (e) => {
-                 if (e.key === "Enter" && document.activeElement && document.activeElement.id === "vote-entry") window.__enterAt = Date.now();
-               }, true);"#,
-            vec![],
-        ),
-    )
-    .await?;
-    wait_for(client, "#live-capture").await?;
-    click(client, "#voter-input").await?;
-    record_vote(client, "Noor", "Noor Mothers", "312").await?;
-    wait_for_text(client, "#capture-confirmation", "the second confirmation", |t| {
-        t.contains("Noor Mothers' Network: 1st Mental health, 2nd Maternal health, 3rd Sickle cell care")
-    })
-    .await?;
-    projector_turnout(client, &projector, &main, "2").await?;
-    let enter_at = within(
-        "reading the Enter time",
-        CALL,
-        client.execute("return window.__enterAt;", vec![]),
-    )
-    .await?;
-    switch(client, &projector).await?;
-    let shown_at = within(
-        "reading the projector's time",
-        CALL,
-        client.execute("return window.__turnoutAt;", vec![]),
-    )
-    .await?;
-    switch(client, &main).await?;
-    let (enter_at, shown_at) = (
-        enter_at.as_f64().unwrap_or(0.0),
-        shown_at.as_f64().unwrap_or(0.0),
-    );
-    ensure!(
-        enter_at > 0.0 && shown_at > 0.0,
-        "clocks not read: Enter {enter_at}, projector {shown_at}"
-    );
-    let latency = shown_at - enter_at;
     eprintln!("voting: Enter to projector showing the vote: {latency} ms");
     // Generous, so a loaded CI machine does not fail it; the figure is printed above.
     ensure!(
@@ -542,37 +356,6 @@ async fn session_two(client: &Client, display: &Display, dir: &Path) -> Result<(
     .unwrap_or_default();
     ensure!(text.starts_with("vote_id,"), "audit CSV: {text:?}");
     Ok(())
-}
-
-/// What the current window shows (and its address), to explain a failure.
-async fn screen_text(client: &Client) -> String {
-    let url = match tokio::time::timeout(CALL, client.current_url()).await {
-        Ok(Ok(url)) => url.to_string(),
-        _ => "?".into(),
-    };
-    let text = match tokio::time::timeout(CALL, client.find(Locator::Css("body"))).await {
-        Ok(Ok(body)) => match tokio::time::timeout(CALL, body.text()).await {
-            Ok(Ok(text)) => text,
-            _ => "?".into(),
-        },
-        _ => "?".into(),
-    };
-    format!("at {url}: {text:.1500}")
-}
-
-/// Adds what the screen showed to a failed step.
-async fn explained(client: &Client, outcome: Result<()>) -> Result<()> {
-    match outcome {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            let screen = screen_text(client).await;
-            Err(e.context(format!("the window showed {screen}")))
-        }
-    }
-}
-
-async fn close(client: Client) -> Result<()> {
-    within("closing the session (the app exits)", CALL, client.close()).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
