@@ -20,7 +20,7 @@ pub mod voting;
 
 /// Longest any single WebDriver request may take. Starting a session launches the app,
 /// so it gets longer.
-pub const CALL: Duration = Duration::from_secs(20);
+pub const CALL: Duration = Duration::from_secs(40);
 pub const SESSION_START: Duration = Duration::from_secs(60);
 
 const HOW_TO_FIX: &str =
