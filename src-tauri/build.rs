@@ -59,6 +59,8 @@ const COMMANDS: &[&str] = &[
     "approve_letter",
     "export_letters",
     "long_sentences",
+    "get_letter_template",
+    "set_letter_template",
     // Attachments (src/attachments.rs); the bytes come over the attachment: scheme.
     "attachment_location",
     "attachment_media_base",

@@ -9,6 +9,7 @@ use trellis_core::grants::decision::{DecisionInput, RoundNumbers};
 use trellis_core::grants::moderation::ModerationReport;
 use trellis_core::grants::scoring::Score;
 use trellis_core::letter::LetterContent;
+use trellis_core::letter::{OutcomeKind, Template};
 use trellis_store::{
     AllocationView, ApplicationSummary, LetterView, PanelMemberView, RoundView, SheetView,
 };
@@ -229,6 +230,28 @@ pub async fn long_sentences(text: String) -> Result<Vec<LongSentence>, CommandEr
         .into_iter()
         .map(|(sentence, words)| LongSentence { sentence, words })
         .collect())
+}
+
+/// The letter template for an outcome (funded, not_funded, waitlisted): the saved one,
+/// else the default.
+#[tauri::command]
+pub async fn get_letter_template(
+    state: State<'_, AppState>,
+    kind: String,
+) -> Result<Template, CommandError> {
+    let kind = OutcomeKind::parse(&kind).map_err(trellis_store::StoreError::from)?;
+    Ok(state.store()?.letter_template(kind)?)
+}
+
+/// Saves a template; an unknown placeholder is refused, naming it and its section.
+#[tauri::command]
+pub async fn set_letter_template(
+    state: State<'_, AppState>,
+    kind: String,
+    template: Template,
+) -> Result<(), CommandError> {
+    let kind = OutcomeKind::parse(&kind).map_err(trellis_store::StoreError::from)?;
+    Ok(state.store()?.set_letter_template(kind, &template)?)
 }
 
 /// Where exported letters go: `$TRELLIS_EXPORT_DIR` when set (tests use it), else

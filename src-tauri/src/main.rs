@@ -120,6 +120,8 @@ fn main() -> ExitCode {
             grants::approve_letter,
             grants::export_letters,
             grants::long_sentences,
+            grants::get_letter_template,
+            grants::set_letter_template,
             attachments::attachment_location,
             attachments::attachment_media_base,
         ])

@@ -15,6 +15,7 @@ import { resultsScreen } from "./views/results";
 import { assignments, scoringScreen } from "./grants/scoring";
 import { moderationScreen } from "./grants/moderation";
 import { letterScreen, lettersScreen } from "./grants/letters";
+import { templateScreen } from "./grants/templates";
 
 type Route =
   | { name: "organisations" }
@@ -32,7 +33,8 @@ type Route =
   | { name: "score"; id: string }
   | { name: "moderation" }
   | { name: "letters" }
-  | { name: "letter"; id: string };
+  | { name: "letter"; id: string }
+  | { name: "template"; id: string };
 
 function parse(hash: string): Route {
   if (hash === "#main") return { name: "organisations" };
@@ -47,6 +49,7 @@ function parse(hash: string): Route {
   if (parts[0] === "scoring" && parts[1]) return { name: "score", id: parts[1] };
   if (parts[0] === "scoring") return { name: "scoring" };
   if (parts[0] === "moderation") return { name: "moderation" };
+  if (parts[0] === "templates" && parts[1]) return { name: "template", id: parts[1] };
   if (parts[0] === "letters" && parts[1]) return { name: "letter", id: parts[1] };
   if (parts[0] === "letters") return { name: "letters" };
   if (parts[0] === "organisations" && parts[1] === "new") return { name: "new" };
@@ -73,6 +76,7 @@ function markCurrentNav(route: Route): void {
     moderation: "nav-moderation",
     letters: "nav-letters",
     letter: "nav-letters",
+    template: "nav-letters",
   };
   for (const a of document.querySelectorAll("nav a")) a.removeAttribute("aria-current");
   document.getElementById(current[route.name] ?? "")?.setAttribute("aria-current", "page");
@@ -139,6 +143,9 @@ async function render(s: Session): Promise<void> {
         break;
       case "letter":
         await letterScreen(main, route.id);
+        break;
+      case "template":
+        await templateScreen(main, route.id);
         break;
     }
   }

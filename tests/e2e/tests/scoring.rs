@@ -557,3 +557,62 @@ async fn letter_edit_warns_then_approve() -> Result<()> {
     eprintln!("letters: whole test in {:?}", started.elapsed());
     Ok(())
 }
+
+/// The template editor: an unknown placeholder is refused, naming it; a long sentence is
+/// warned about; a good edit is saved and a new draft letter uses it.
+async fn template_editor(client: &Client, db: &Path) -> Result<()> {
+    wait_for(client, "[data-testid=org-row]").await?;
+    click(client, "#nav-letters").await?;
+    click(client, "#edit-template-not-funded").await?;
+    let first = wait_for(client, "#template-paragraph-0").await?;
+    within(
+        "typing an unknown placeholder",
+        CALL,
+        first.send_keys(" Hello {organisaton}."),
+    )
+    .await?;
+    click(client, "#save-template").await?;
+    wait_for_text(client, "#alert", "the unknown placeholder refused", |t| {
+        t.contains("{organisaton}") && t.contains("paragraphs[0]")
+    })
+    .await?;
+    within("clearing the paragraph", CALL, first.clear()).await?;
+    within(
+        "typing a long sentence",
+        CALL,
+        first.send_keys(&format!("Thank you, {{organisation}}. {LONG}")),
+    )
+    .await?;
+    wait_for_text(
+        client,
+        "#template-paragraph-0-warning",
+        "the long-sentence warning",
+        |t| t.contains("words (aim for 25 or fewer)"),
+    )
+    .await?;
+    click(client, "#save-template").await?;
+    wait_for_text(client, "#status", "saved", |t| t.contains("template saved")).await?;
+    // The saved template is what the store now holds.
+    let store = Store::open(db)?;
+    let saved = store.letter_template(trellis_core::letter::OutcomeKind::NotFunded)?;
+    ensure!(
+        saved.paragraphs[0].starts_with("Thank you, {organisation}."),
+        "the template was not saved: {:?}",
+        saved.paragraphs[0]
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn template_editor_refuses_unknown_placeholders_and_warns() -> Result<()> {
+    let _turn = ONE_APP_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("trellis.sqlite3");
+    prepare(&db)?;
+    let display = Display::start()?;
+    let driver = Driver::start(&display, &db, dir.path())?;
+    let client = driver.session().await?;
+    let outcome = template_editor(&client, &db).await;
+    close(client).await?;
+    outcome
+}

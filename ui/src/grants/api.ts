@@ -3,6 +3,16 @@
 // types' serde names.
 import { invoke } from "@tauri-apps/api/core";
 
+/// A letter template (trellis_core::letter::template::Template): text with placeholders.
+export interface LetterTemplate {
+  subject: string;
+  salutation: string;
+  paragraphs: string[];
+  support_offer: string;
+  sign_off: string[];
+  footer: string;
+}
+
 export type PanelRole = "assessor" | "chair" | "staff";
 
 export interface Criterion {
@@ -238,6 +248,8 @@ export const grantsApi = {
   editLetter: (letterId: string, content: LetterContent) => invoke<number>("edit_letter", { letterId, content }),
   approveLetter: (letterId: string) => invoke<number>("approve_letter", { letterId }),
   longSentences: (text: string) => invoke<LongSentence[]>("long_sentences", { text }),
+  getLetterTemplate: (kind: string) => invoke<LetterTemplate>("get_letter_template", { kind }),
+  setLetterTemplate: (kind: string, template: LetterTemplate) => invoke<void>("set_letter_template", { kind, template }),
   exportLetters: (roundId: string) => invoke<LettersExport>("export_letters", { roundId }),
 };
 

@@ -55,6 +55,7 @@ export async function lettersScreen(main: HTMLElement): Promise<void> {
   main.replaceChildren(
     heading,
     h("p", {}, `Round: ${round.title}. Every applicant gets a letter, funded or not.`),
+    h("p", {}, "Edit the letter templates: ", h("a", { href: "#/templates/funded", id: "edit-template-funded" }, "funded"), ", ", h("a", { href: "#/templates/not_funded", id: "edit-template-not-funded" }, "not funded"), ", ", h("a", { href: "#/templates/waitlisted", id: "edit-template-waitlisted" }, "waitlisted"), "."),
     ...(letters.length ? [h("div", { class: "actions" }, exportButton)] : []),
     exported,
     h("p", { "data-testid": "print-hint", class: "hint" }, "Each approved letter becomes one PDF, plus all-letters.pdf to print in one go. From the command line: ", h("code", {}, `trellis letters render "${round.title}" --out DIR`), " (add --combined FILE.pdf for one print file)."),
@@ -69,7 +70,7 @@ export async function lettersScreen(main: HTMLElement): Promise<void> {
   );
 }
 
-function paragraphEditor(id: string, label: string, text: string, onInput: () => void): [HTMLElement, HTMLTextAreaElement] {
+export function paragraphEditor(id: string, label: string, text: string, onInput: () => void): [HTMLElement, HTMLTextAreaElement] {
   const warning = h("p", { id: `${id}-warning`, class: "field-error", "data-testid": "long-sentence", hidden: true });
   const box = h("textarea", { id, rows: 4, "aria-describedby": `${id}-warning` });
   box.value = text;
