@@ -247,7 +247,7 @@ fn run(seed: u64, devices: usize, steps: usize) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
     #[test]
     fn laptops_converge_whatever_the_sync_schedule(seed in any::<u64>(), devices in 2usize..=4, steps in 20usize..70) {
         run(seed, devices, steps);
