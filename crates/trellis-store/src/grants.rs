@@ -26,6 +26,7 @@ use trellis_core::op::Operation;
 use trellis_core::{income, Invalid};
 use uuid::Uuid;
 
+use crate::resolve::one_match;
 use crate::write_grants::{
     application_basics, current_decisions, declaration, extension, latest_submission, round_fields,
     submitted_sheets,
@@ -142,18 +143,7 @@ impl Store {
             .filter(|r| r.id.to_string() == reference || r.fields.title == reference)
             .map(|r| r.id)
             .collect();
-        match found.as_slice() {
-            [one] => Ok(*one),
-            [] => Err(StoreError::NotFound {
-                what: "round",
-                id: reference.to_string(),
-            }),
-            _ => Err(Invalid::one(
-                "round",
-                format!("{reference} matches {} rounds; use the id", found.len()),
-            )
-            .into()),
-        }
+        one_match("round", "round", "rounds", reference, &found)
     }
 
     pub fn set_extension(
@@ -206,21 +196,13 @@ impl Store {
             .filter(|m| m.id.to_string() == r || m.name.to_lowercase() == r)
             .map(|m| m.id)
             .collect();
-        match found.as_slice() {
-            [one] => Ok(*one),
-            [] => Err(StoreError::NotFound {
-                what: "panel member",
-                id: reference.to_string(),
-            }),
-            _ => Err(Invalid::one(
-                "assessor",
-                format!(
-                    "{reference} matches {} panel members; use the id",
-                    found.len()
-                ),
-            )
-            .into()),
-        }
+        one_match(
+            "panel member",
+            "assessor",
+            "panel members",
+            reference,
+            &found,
+        )
     }
 
     pub fn add_application(&mut self, input: &ApplicationInput) -> Result<Uuid, StoreError> {

@@ -19,6 +19,7 @@ pub mod migrations;
 mod open;
 mod organisations;
 mod paths;
+mod resolve;
 mod settings;
 mod sync;
 mod voting;

@@ -16,6 +16,7 @@ use trellis_core::op::Operation;
 use trellis_core::Invalid;
 use uuid::Uuid;
 
+use crate::resolve::one_match;
 use crate::write_votes::ballot_fields;
 use crate::{Store, StoreError};
 
@@ -244,18 +245,11 @@ impl Store {
             .prepare("SELECT id FROM meeting WHERE id = ?1 OR title = ?1 ORDER BY id")?
             .query_map([reference], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
-        match found.as_slice() {
-            [one] => parse_uuid(one),
-            [] => Err(StoreError::NotFound {
-                what: "meeting",
-                id: reference.to_string(),
-            }),
-            _ => Err(Invalid::one(
-                "meeting",
-                format!("{reference} matches {} meetings; use the id", found.len()),
-            )
-            .into()),
-        }
+        let found = found
+            .iter()
+            .map(|id| parse_uuid(id))
+            .collect::<Result<Vec<_>, _>>()?;
+        one_match("meeting", "meeting", "meetings", reference, &found)
     }
 
     /// Records someone as present: an organisation, a person, or both. Walk-ins are marked.
@@ -637,18 +631,11 @@ impl Store {
             .prepare("SELECT id FROM ballot WHERE id = ?1 OR question = ?1 ORDER BY id")?
             .query_map([reference], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
-        match found.as_slice() {
-            [one] => parse_uuid(one),
-            [] => Err(StoreError::NotFound {
-                what: "ballot",
-                id: reference.to_string(),
-            }),
-            _ => Err(Invalid::one(
-                "ballot",
-                format!("{reference} matches {} ballots; use the id", found.len()),
-            )
-            .into()),
-        }
+        let found = found
+            .iter()
+            .map(|id| parse_uuid(id))
+            .collect::<Result<Vec<_>, _>>()?;
+        one_match("ballot", "ballot", "ballots", reference, &found)
     }
 
     pub fn ballots(&self) -> Result<Vec<BallotSummary>, StoreError> {
