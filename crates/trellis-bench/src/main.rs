@@ -1,6 +1,8 @@
 //! `cargo run --release -p trellis-bench -- NAME` prints one JSON line per figure.
 //! Names: write-path, votes, moderation, score-draft, letters, cold-start,
-//! projector-latency, irv-80k, all.
+//! projector-latency, irv-80k, sync-first-pull, sync-incremental, server-push, all
+//! (`all` leaves out sync-incremental: setting up its 1,000,000-change history takes
+//! minutes).
 //!
 //! Targets live here, never as timed assertions in tests.
 
@@ -13,6 +15,8 @@ use chrono::NaiveDate;
 use trellis_core::contact::ContactInput;
 use trellis_core::organisation::OrganisationInput;
 use trellis_store::Store;
+
+mod sync;
 
 fn figure(name: &str, value: f64, unit: &str) {
     println!(
@@ -603,6 +607,9 @@ fn main() -> anyhow::Result<()> {
         "moderation" => moderation(),
         "score-draft" => score_draft(),
         "letters" => letters(),
+        "sync-first-pull" => sync::first_pull(),
+        "sync-incremental" => sync::incremental_sync(),
+        "server-push" => sync::server_push(),
         "all" => {
             moderation()?;
             score_draft()?;
@@ -610,12 +617,14 @@ fn main() -> anyhow::Result<()> {
             write_path()?;
             votes()?;
             irv_80k()?;
+            sync::first_pull()?;
+            sync::server_push()?;
             cold_start()?;
             projector_latency()
         }
         other => {
             bail!(
-                "unknown benchmark {other:?}; choose write-path, votes, moderation, score-draft, letters, cold-start, projector-latency, irv-80k or all"
+                "unknown benchmark {other:?}; choose write-path, votes, moderation, score-draft, letters, cold-start, projector-latency, irv-80k, sync-first-pull, sync-incremental, server-push or all"
             )
         }
     }
