@@ -9,6 +9,9 @@ APT_PACKAGES=(
   build-essential pkg-config file
   xvfb xauth webkit2gtk-driver poppler-utils imagemagick fonts-dejavu-core
   sqlite3
+  # The device token's OS credential store: libdbus to build against, and a real Secret
+  # Service (gnome-keyring on a private D-Bus session) for its test.
+  libdbus-1-dev dbus-daemon gnome-keyring
 )
 
 missing=()

@@ -16,10 +16,8 @@ pub fn enrol(store: &Store, server: &str, code: &str) -> anyhow::Result<()> {
         creds.role,
         creds.server
     );
-    println!(
-        "the device token is kept in {} (readable only by you; this system has no credential store Trellis uses)",
-        path.display()
-    );
+    println!("{}", creds.token_kept(store.path()));
+    println!("sync settings: {}", path.display());
     Ok(())
 }
 
@@ -59,6 +57,9 @@ pub fn sync(store: &mut Store, command: Option<SyncCommand>) -> anyhow::Result<E
                 );
                 if let Some(reason) = &status.reason {
                     println!("reason     {reason}");
+                }
+                if let Some(kept) = &status.token_kept {
+                    println!("token      {kept}");
                 }
             }
             Ok(ExitCode::SUCCESS)

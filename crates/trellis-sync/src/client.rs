@@ -3,9 +3,10 @@
 //! transaction. A network failure stops the sync with a clear message and loses nothing:
 //! unacknowledged changes stay waiting, and the pull cursor moves only with an applied page.
 //!
-//! The server address and device token are kept in `<database>.sync.json` beside the
-//! database, readable only by the user (0600 on Unix). There is no OS credential store on
-//! a headless machine, so this file is where the token lives; the CLI says so on enrolment.
+//! The server address and who the laptop syncs as are kept in `<database>.sync.json`
+//! beside the database, readable only by the user (0600 on Unix); the device token goes to
+//! the OS credential store when there is one, else into that file ([`crate::token`]). The
+//! CLI and the settings screen say which.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -13,6 +14,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use trellis_store::{Store, StoreError};
 
+use uuid::Uuid;
+
+use crate::token::{self, TokenStore};
 use crate::wire::{
     EnrolRequest, EnrolResponse, ErrorBody, PullResponse, PushRequest, PushResponse,
 };
@@ -45,16 +49,39 @@ pub enum SyncError {
     Settings { path: PathBuf, reason: String },
 }
 
-/// What is kept beside the database after enrolment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What is kept after enrolment: the server, who this laptop syncs as, and the device
+/// token, which lives in the OS credential store where there is one ([`crate::token`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credentials {
     pub server: String,
     pub token: String,
     pub user: String,
     pub role: String,
     /// When the last full sync finished (RFC 3339, UTC).
-    #[serde(default)]
     pub last_sync: Option<String>,
+    pub token_store: TokenStore,
+    /// The device the token belongs to: names its credential store entry.
+    pub device_id: Option<Uuid>,
+    /// Why the token is in the settings file rather than the credential store.
+    pub why_file: Option<String>,
+}
+
+/// The settings file's JSON. The token is in it only when it is kept in the file.
+#[derive(Serialize, Deserialize)]
+struct SavedCredentials {
+    server: String,
+    user: String,
+    role: String,
+    #[serde(default)]
+    last_sync: Option<String>,
+    #[serde(default)]
+    token_store: TokenStore,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    device_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    why_file: Option<String>,
 }
 
 /// Where the credentials for the database at `db` are kept.
@@ -67,18 +94,81 @@ pub fn credentials_path(db: &Path) -> PathBuf {
 impl Credentials {
     pub fn load(db: &Path) -> Result<Option<Credentials>, SyncError> {
         let path = credentials_path(db);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text)
-                .map(Some)
-                .map_err(|e| SyncError::Settings {
-                    path,
-                    reason: e.to_string(),
-                }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(SyncError::Settings {
-                path,
-                reason: e.to_string(),
-            }),
+        let settings = |reason: String| SyncError::Settings {
+            path: path.clone(),
+            reason,
+        };
+        let saved: SavedCredentials = match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).map_err(|e| settings(e.to_string()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(settings(e.to_string())),
+        };
+        let token = match saved.token_store {
+            TokenStore::File => saved.token.clone().ok_or_else(|| {
+                settings("it has no device token: enrol this laptop again".into())
+            })?,
+            TokenStore::OsCredentialStore => {
+                let device = saved.device_id.ok_or_else(|| {
+                    settings(
+                        "it names no device for the credential store: enrol this laptop again"
+                            .into(),
+                    )
+                })?;
+                token::read_from_os_store(device).map_err(|e| {
+                    settings(format!(
+                        "the device token is kept in this system's credential store, which did not give it back ({e}): unlock the keyring, or enrol this laptop again"
+                    ))
+                })?
+            }
+        };
+        Ok(Some(Credentials {
+            server: saved.server,
+            token,
+            user: saved.user,
+            role: saved.role,
+            last_sync: saved.last_sync,
+            token_store: saved.token_store,
+            device_id: saved.device_id,
+            why_file: saved.why_file,
+        }))
+    }
+
+    /// Puts the token in the OS credential store when it takes it, else in the file (and
+    /// remembers why); then saves.
+    pub fn keep(&mut self, db: &Path) -> Result<PathBuf, SyncError> {
+        match self
+            .device_id
+            .map(|d| (d, token::keep_in_os_store(d, &self.token)))
+        {
+            Some((_, Ok(()))) => {
+                self.token_store = TokenStore::OsCredentialStore;
+                self.why_file = None;
+            }
+            Some((device, Err(e))) => {
+                token::forget_in_os_store(device);
+                self.token_store = TokenStore::File;
+                self.why_file = Some(e.to_string());
+            }
+            None => self.token_store = TokenStore::File,
+        }
+        self.save(db)
+    }
+
+    /// Where the token is, in a sentence for the settings screen and the CLI.
+    pub fn token_kept(&self, db: &Path) -> String {
+        match self.token_store {
+            TokenStore::OsCredentialStore => format!(
+                "the device token is kept in this system's credential store (service \"trellis\", entry \"{}\")",
+                self.device_id.map(token::entry_name).unwrap_or_default()
+            ),
+            TokenStore::File => format!(
+                "the device token is kept in {}, readable only by you{}",
+                credentials_path(db).display(),
+                self.why_file
+                    .as_deref()
+                    .map(|why| format!(": {why}"))
+                    .unwrap_or_default()
+            ),
         }
     }
 
@@ -90,7 +180,17 @@ impl Credentials {
             path: path.clone(),
             reason: e.to_string(),
         };
-        let text = serde_json::to_string_pretty(self).map_err(|e| SyncError::Settings {
+        let saved = SavedCredentials {
+            server: self.server.clone(),
+            user: self.user.clone(),
+            role: self.role.clone(),
+            last_sync: self.last_sync.clone(),
+            token_store: self.token_store,
+            token: (self.token_store == TokenStore::File).then(|| self.token.clone()),
+            device_id: self.device_id,
+            why_file: self.why_file.clone(),
+        };
+        let text = serde_json::to_string_pretty(&saved).map_err(|e| SyncError::Settings {
             path: path.clone(),
             reason: e.to_string(),
         })?;
@@ -164,14 +264,17 @@ pub fn enrol(store: &Store, server: &str, code: &str) -> Result<(Credentials, Pa
         server,
         http().post(url(server, "/v1/enrol")).json(&req).send(),
     )?;
-    let creds = Credentials {
+    let mut creds = Credentials {
         server: server.trim_end_matches('/').into(),
         token: got.token,
         user: got.user,
         role: got.role,
         last_sync: None,
+        token_store: TokenStore::File,
+        device_id: Some(store.device_id()),
+        why_file: None,
     };
-    let path = creds.save(store.path())?;
+    let path = creds.keep(store.path())?;
     Ok((creds, path))
 }
 
@@ -285,6 +388,8 @@ pub struct SyncStatus {
     /// Why offline or refused.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Where the device token is kept, in a sentence (absent before enrolment).
+    pub token_kept: Option<String>,
 }
 
 /// The sync state, asking the server (briefly) whether it is reachable and has anything new.
@@ -299,6 +404,7 @@ pub fn status(store: &Store) -> Result<SyncStatus, SyncError> {
             waiting: state.waiting,
             last_sync: None,
             reason: None,
+            token_kept: None,
         });
     };
     let client = reqwest::blocking::Client::builder()
@@ -318,7 +424,9 @@ pub fn status(store: &Store) -> Result<SyncStatus, SyncError> {
         Err(e @ SyncError::Offline { .. }) => ("offline", Some(e.to_string())),
         Err(e) => ("refused", Some(e.to_string())),
     };
+    let token_kept = Some(creds.token_kept(store.path()));
     Ok(SyncStatus {
+        token_kept,
         state: word.into(),
         server: Some(creds.server),
         user: Some(creds.user),

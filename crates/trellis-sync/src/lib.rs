@@ -3,4 +3,6 @@
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "client")]
+pub mod token;
 pub mod wire;

@@ -1,7 +1,7 @@
 //! A real server on 127.0.0.1 port 0, in this process, on its own runtime thread.
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use trellis_server::{AppState, Limits, Role, ServerStore, SqliteServerStore};
@@ -63,4 +63,18 @@ impl TestServer {
         };
         self.store.pull(&staff, 0, 10_000_000).unwrap().0.len()
     }
+}
+
+/// The `trellis` CLI built beside this test (`cargo build --workspace` makes it).
+pub fn trellis_cli() -> PathBuf {
+    // target/debug/deps/<test>-<hash> -> target/debug/trellis
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().and_then(Path::parent).unwrap();
+    let cli = dir.join(format!("trellis{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        cli.exists(),
+        "{} is missing: run `cargo build --workspace` before this test",
+        cli.display()
+    );
+    cli
 }
