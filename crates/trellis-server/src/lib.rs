@@ -4,7 +4,8 @@
 //! - `POST /v1/push {schema_version, changes}` → `{acknowledged_seq}`.
 //! - `GET /v1/pull?after=N&limit=M` → `{changes: [{server_seq, change}], next, scoped}`.
 //!
-//! Every refusal is a specific 4xx with a JSON `{error, reason}`. What each role may push
+//! Bodies may be gzip-compressed (`Content-Encoding: gzip`) and answers are compressed for
+//! clients that accept it. Every refusal is a specific 4xx with a JSON `{error, reason}`. What each role may push
 //! and receive is in [`roles`].
 
 pub mod roles;
@@ -23,6 +24,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
+use tower_http::compression::CompressionLayer;
+use tower_http::decompression::RequestDecompressionLayer;
 use trellis_core::op::Operation;
 use trellis_store::ChangeRow;
 use trellis_sync::wire::{
@@ -89,6 +92,10 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(limit))
+        // Outermost, so the body limit above counts decompressed bytes (a small gzip bomb
+        // is still refused with 413) and every answer, errors too, may be compressed.
+        .layer(RequestDecompressionLayer::new().gzip(true))
+        .layer(CompressionLayer::new().gzip(true))
         .with_state(state)
 }
 

@@ -334,3 +334,100 @@ proptest! {
         prop_assert!(decode_push(&bytes, device, Role::Staff).is_err());
     }
 }
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn bodies_travel_compressed_both_ways() {
+    let server = TestServer::start();
+    let dir = TempDir::new().unwrap();
+    let (store, token) = laptop_with_changes(&server, &dir, Role::Staff);
+    let json = serde_json::to_vec(&push_body(&store)).unwrap();
+    let packed = gzip(&json);
+    assert!(packed.len() < json.len());
+    let res = http()
+        .post(format!("{}/v1/push", server.url))
+        .bearer_auth(&token)
+        .header("Content-Type", "application/json")
+        .header("Content-Encoding", "gzip")
+        .body(packed)
+        .send()
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(server.changes_stored(), 3);
+    // Another device pulls them, asking for gzip: the answer comes compressed.
+    let other = server.laptop(dir.path(), "b", "ben", Role::Staff);
+    let token_b = Credentials::load(other.path()).unwrap().unwrap().token;
+    // Without reqwest's own decompression, to see the bytes as they travel.
+    let raw = reqwest::blocking::Client::builder()
+        .no_gzip()
+        .build()
+        .unwrap();
+    let res = raw
+        .get(format!("{}/v1/pull?after=0", server.url))
+        .bearer_auth(&token_b)
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(
+        res.headers()
+            .get("content-encoding")
+            .and_then(|v| v.to_str().ok()),
+        Some("gzip")
+    );
+    let mut plain = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(&res.bytes().unwrap()[..]),
+        &mut plain,
+    )
+    .unwrap();
+    let page: Value = serde_json::from_str(&plain).unwrap();
+    assert_eq!(page["changes"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn bad_compressed_bodies_are_refused_and_store_nothing() {
+    let limits = Limits {
+        max_body_bytes: 64 * 1024,
+        ..Limits::default()
+    };
+    let server = TestServer::start_with(limits);
+    let dir = TempDir::new().unwrap();
+    let (store, token) = laptop_with_changes(&server, &dir, Role::Staff);
+    let push = |encoding: &str, body: Vec<u8>| {
+        http()
+            .post(format!("{}/v1/push", server.url))
+            .bearer_auth(&token)
+            .header("Content-Type", "application/json")
+            .header("Content-Encoding", encoding)
+            .body(body)
+    };
+    // A small body that inflates past the limit: refused as too large, not inflated whole.
+    let mut bomb = serde_json::to_vec(&push_body(&store)).unwrap();
+    bomb.truncate(bomb.len() - 2);
+    bomb.extend(std::iter::repeat_n(b' ', 10 * 1024 * 1024));
+    bomb.extend(b"]}");
+    let packed = gzip(&bomb);
+    assert!(packed.len() < 64 * 1024, "{}", packed.len());
+    let (s, e, _) = send(push("gzip", packed));
+    assert_eq!((s, e.as_str()), (413, "too_large"));
+    // Not gzip at all, or cut short.
+    let (s, e, r) = send(push("gzip", b"this is not gzip".to_vec()));
+    assert_eq!((s, e.as_str()), (400, "unreadable_body"), "{r}");
+    let whole = gzip(&serde_json::to_vec(&push_body(&store)).unwrap());
+    let (s, _, _) = send(push("gzip", whole[..whole.len() / 2].to_vec()));
+    assert_eq!(s, 400);
+    // An encoding the server does not speak.
+    let (s, _, _) = send(push("br", whole.clone()));
+    assert_eq!(s, 415);
+    assert_eq!(server.changes_stored(), 0);
+    // The same body, whole, is accepted.
+    assert_eq!(send(push("gzip", whole)).0, 200);
+    assert_eq!(server.changes_stored(), 3);
+}
