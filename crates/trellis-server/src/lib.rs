@@ -205,8 +205,26 @@ async fn enrol(
 ) -> Result<Json<EnrolResponse>, ApiError> {
     let req: EnrolRequest = json_body(&body_bytes(body)?)?;
     let store = state.store.clone();
-    let (token, device) =
-        blocking(move || Ok(store.enrol(&req.code, req.device_id, now_ms())?)).await?;
+    let (token, device) = blocking(move || {
+        if !req.unsent_kinds.is_empty() {
+            let role = store
+                .code_role(&req.code, now_ms())?
+                .ok_or(ServerStoreError::BadCode)?;
+            let forbidden = roles::forbidden_kinds(role, &req.unsent_kinds);
+            if !forbidden.is_empty() {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "holds_forbidden_changes",
+                    format!(
+                        "this laptop holds unsent changes a {role} may not send ({}), so its sync could never finish; the code was not used: enrol a fresh database for this role (trellis --db NEW init), or ask an administrator for a code with another role",
+                        forbidden.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(store.enrol(&req.code, req.device_id, now_ms())?)
+    })
+    .await?;
     Ok(Json(EnrolResponse {
         token,
         user: device.user,
@@ -331,6 +349,42 @@ pub fn decode_push(bytes: &[u8], device: Uuid, role: Role) -> Result<Vec<ChangeR
     Ok(req.changes)
 }
 
+/// A panel member's scores and conflict declarations must be their own: made as a panel
+/// member named as the user, on the server already or created in this same push.
+fn check_panel_push(
+    store: &dyn ServerStore,
+    device: &Device,
+    rows: &[ChangeRow],
+) -> Result<(), ApiError> {
+    let mut mine = store.panel_members_of(&device.user)?;
+    for row in rows {
+        // decode_push has decoded every row already; one that fails here was refused there.
+        let Ok(op) = Operation::decode(&row.kind, row.payload.clone()) else {
+            continue;
+        };
+        if let Operation::PanelMember { id, name, .. } = &op {
+            if name == &device.user {
+                mine.push(*id);
+            }
+        }
+        if !roles::panel_may_make(&op, &mine) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "not_your_score",
+                format!(
+                    "change {}#{} ({}): a panel member scores and declares conflicts only as themselves, and {} is not a panel member named {}",
+                    row.device_id,
+                    row.device_seq,
+                    row.kind,
+                    roles::assessor_of(&op).map(|a| a.to_string()).unwrap_or_default(),
+                    device.user
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 async fn push(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -341,6 +395,9 @@ async fn push(
     let store = state.store.clone();
     let acknowledged_seq = blocking(move || {
         let rows = decode_push(&bytes, device.id, device.role)?;
+        if device.role == Role::Panel {
+            check_panel_push(store.as_ref(), &device, &rows)?;
+        }
         Ok(store.push(device.id, &rows)?)
     })
     .await?;

@@ -5,7 +5,8 @@
 //!   push nor receive the grants kinds ([`is_grants_kind`]: applications, panel, conflicts,
 //!   scores, moderation, decisions, rounds, letters).
 //! - **panel**: a panel member. The user's name is their panel member name (the `name` of a
-//!   `panel.member` change); receives everything except other assessors' score drafts, and
+//!   `panel.member` change); scores and declares conflicts only as themselves
+//!   ([`panel_may_make`]); receives everything except other assessors' score drafts, and
 //!   other assessors' submitted or revised scores for an application only once their own
 //!   submission for it is on the server and they have not declared a conflict on it
 //!   ([`trellis_core::grants::scoring::may_see_others_scores`]).
@@ -14,6 +15,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use trellis_core::op::Operation;
+use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -81,9 +84,75 @@ pub fn is_grants_kind(kind: &str) -> bool {
     PREFIXES.iter().any(|p| kind.starts_with(p))
 }
 
+/// The panel member a score or conflict declaration is made as.
+pub fn assessor_of(op: &Operation) -> Option<Uuid> {
+    match op {
+        Operation::ScoreDraft { assessor_id, .. }
+        | Operation::ScoreSubmit { assessor_id, .. }
+        | Operation::ScoreRevise { assessor_id, .. }
+        | Operation::ConflictDeclare { assessor_id, .. } => Some(*assessor_id),
+        _ => None,
+    }
+}
+
+/// May a panel member, scoring as the panel member ids `mine`, make `op`? Scores and
+/// conflict declarations only as themselves, so no one can submit (and so unblind) a score
+/// in another assessor's name; anything else a panel member's role allows.
+pub fn panel_may_make(op: &Operation, mine: &[Uuid]) -> bool {
+    assessor_of(op).is_none_or(|assessor| mine.contains(&assessor))
+}
+
+/// The kinds among `kinds` that `role` may not make, sorted and once each: a laptop that
+/// holds unsent changes of these kinds could never finish a push as that role.
+pub fn forbidden_kinds(role: Role, kinds: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = kinds
+        .iter()
+        .filter(|k| !role.may_make(k))
+        .cloned()
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use trellis_core::grants::scoring::Score;
+
+    #[test]
+    fn panel_members_score_only_as_themselves() {
+        let (me, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let draft = |assessor_id| Operation::ScoreDraft {
+            application_id: Uuid::now_v7(),
+            assessor_id,
+            scores: Vec::<Score>::new(),
+        };
+        assert!(panel_may_make(&draft(me), &[me]));
+        assert!(!panel_may_make(&draft(other), &[me]));
+        assert!(!panel_may_make(&draft(me), &[]));
+        let setting = Operation::SettingSet {
+            key: "k".into(),
+            value: "v".into(),
+        };
+        assert!(panel_may_make(&setting, &[]));
+    }
+
+    #[test]
+    fn forbidden_kinds_name_each_kind_once() {
+        let kinds = [
+            "score.submit",
+            "vote.cast",
+            "score.submit",
+            "application.create",
+        ]
+        .map(String::from);
+        assert_eq!(
+            forbidden_kinds(Role::Facilitator, &kinds),
+            ["application.create", "score.submit"]
+        );
+        assert!(forbidden_kinds(Role::Staff, &kinds).is_empty());
+    }
 
     #[test]
     fn facilitators_make_no_grants_kinds() {

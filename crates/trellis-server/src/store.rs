@@ -59,6 +59,10 @@ pub trait ServerStore: Send + Sync {
         device: Uuid,
         now_ms: i64,
     ) -> Result<(String, Device), ServerStoreError>;
+    /// The role a valid, unused code would enrol as, without using it (`None`: bad code).
+    fn code_role(&self, code: &str, now_ms: i64) -> Result<Option<Role>, ServerStoreError>;
+    /// The panel member ids whose `panel.member` name is `user`'s: whom they score as.
+    fn panel_members_of(&self, user: &str) -> Result<Vec<Uuid>, ServerStoreError>;
     /// The device whose token is `token`, revoked or not; `None` for an unknown token.
     fn device_for_token(&self, token: &str) -> Result<Option<Device>, ServerStoreError>;
     fn devices(&self) -> Result<Vec<Device>, ServerStoreError>;
@@ -333,6 +337,32 @@ impl ServerStore for SqliteServerStore {
         )?;
         tx.commit()?;
         Ok((token, to_device(d)?))
+    }
+
+    fn code_role(&self, code: &str, now_ms: i64) -> Result<Option<Role>, ServerStoreError> {
+        let conn = self.conn();
+        let role: Option<String> = conn
+            .query_row(
+                "SELECT u.role FROM enrolment_codes c JOIN users u ON u.name = c.user
+                 WHERE c.code = ?1 AND c.used = 0 AND c.expires_ms > ?2",
+                params![code.trim().to_ascii_uppercase(), now_ms],
+                |r| r.get(0),
+            )
+            .optional()?;
+        role.map(|r| r.parse().map_err(ServerStoreError::Damaged))
+            .transpose()
+    }
+
+    fn panel_members_of(&self, user: &str) -> Result<Vec<Uuid>, ServerStoreError> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached("SELECT member_id FROM panel_members WHERE name = ?1")?;
+        let ids: Vec<String> = stmt
+            .query_map([user], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        ids.iter()
+            .map(|id| Uuid::parse_str(id).map_err(|e| ServerStoreError::Damaged(e.to_string())))
+            .collect()
     }
 
     fn device_for_token(&self, token: &str) -> Result<Option<Device>, ServerStoreError> {

@@ -13,7 +13,7 @@ use trellis_core::ballot::{Method, OptionId, Vote};
 use trellis_core::grants::scoring::{PanelRole, Score};
 use trellis_core::organisation::OrganisationInput;
 use trellis_server::roles::is_grants_kind;
-use trellis_server::Role;
+use trellis_server::{Role, ServerStore};
 use trellis_store::Store;
 use trellis_sync::client::sync;
 use uuid::Uuid;
@@ -181,4 +181,75 @@ fn two_laptops_voting_for_one_organisation_offline_show_one_conflict() {
         );
     }
     assert_eq!(a.export_json().unwrap(), b.export_json().unwrap());
+}
+
+#[test]
+fn a_laptop_holding_grants_work_is_not_enrolled_as_a_facilitator_and_the_code_is_kept() {
+    let server = TestServer::start();
+    let dir = TempDir::new().unwrap();
+    let mut demo = Store::open(&dir.path().join("demo.sqlite3")).unwrap();
+    demo.load_demo(today()).unwrap();
+    let code = server.code("femi", Role::Facilitator);
+    let err = trellis_sync::client::enrol(&demo, &server.url, &code)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("409 holds_forbidden_changes")
+            && err.contains("score.submit")
+            && err.contains("the code was not used"),
+        "{err}"
+    );
+    assert!(!trellis_sync::client::credentials_path(demo.path()).exists());
+    assert!(server.store.devices().unwrap().is_empty());
+    // The same code still enrols a fresh database, which then syncs without getting stuck.
+    let mut fresh = Store::open(&dir.path().join("fresh.sqlite3")).unwrap();
+    trellis_sync::client::enrol(&fresh, &server.url, &code).unwrap();
+    sync(&mut fresh).unwrap();
+    // Staff may hold grants work.
+    let staff_code = server.code("sam", Role::Staff);
+    trellis_sync::client::enrol(&demo, &server.url, &staff_code).unwrap();
+    sync(&mut demo).unwrap();
+}
+
+#[test]
+fn a_panel_member_scores_only_as_themselves() {
+    let server = TestServer::start();
+    let dir = TempDir::new().unwrap();
+    let mut staff = server.laptop(dir.path(), "staff", "sam", Role::Staff);
+    staff.load_demo(today()).unwrap();
+    let zara = staff.add_panel_member("Zara", PanelRole::Assessor).unwrap();
+    let yusuf = staff
+        .add_panel_member("Yusuf", PanelRole::Assessor)
+        .unwrap();
+    let round = staff.rounds().unwrap()[0].id;
+    let x = staff.applications(round).unwrap()[0].id;
+    let sheet: Vec<Score> = log(&staff)
+        .into_iter()
+        .find(|(k, _)| k == "score.submit")
+        .map(|(_, p)| serde_json::from_value(p["scores"].clone()).unwrap())
+        .unwrap();
+    staff.assign(x, zara).unwrap();
+    staff.assign(x, yusuf).unwrap();
+    sync(&mut staff).unwrap();
+
+    let mut panel = server.laptop(dir.path(), "zara", "Zara", Role::Panel);
+    sync(&mut panel).unwrap();
+    panel.declare(x, zara, false, "none").unwrap();
+    panel.submit_scores(x, zara, sheet.clone()).unwrap();
+    sync(&mut panel).unwrap();
+    let stored = server.changes_stored();
+    // Her laptop records a score in Yusuf's name: the server will not take it.
+    panel.declare(x, yusuf, false, "").unwrap();
+    let err = sync(&mut panel).unwrap_err().to_string();
+    assert!(
+        err.contains("403 not_your_score")
+            && err.contains(&yusuf.to_string())
+            && err.contains("Zara"),
+        "{err}"
+    );
+    assert_eq!(
+        server.changes_stored(),
+        stored,
+        "nothing of that push stored"
+    );
 }

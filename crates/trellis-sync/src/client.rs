@@ -273,6 +273,7 @@ pub fn enrol(store: &Store, server: &str, code: &str) -> Result<(Credentials, Pa
     let req = EnrolRequest {
         code: code.into(),
         device_id: store.device_id(),
+        unsent_kinds: unsent_kinds(store)?,
     };
     let got: EnrolResponse = answer(
         server,
@@ -290,6 +291,19 @@ pub fn enrol(store: &Store, server: &str, code: &str) -> Result<(Credentials, Pa
     };
     let path = creds.keep(store.path())?;
     Ok((creds, path))
+}
+
+/// The kinds of this laptop's changes the server has not acknowledged, once each.
+fn unsent_kinds(store: &Store) -> Result<Vec<String>, SyncError> {
+    let mut kinds = std::collections::BTreeSet::new();
+    let mut after = store.sync_state()?.pushed_seq;
+    loop {
+        let page = store.local_changes_after(after, PUSH_PAGE)?;
+        let Some(last) = page.last() else { break };
+        after = last.device_seq;
+        kinds.extend(page.into_iter().map(|c| c.kind));
+    }
+    Ok(kinds.into_iter().collect())
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

@@ -13,6 +13,10 @@ pub const API: &str = "/v1";
 pub struct EnrolRequest {
     pub code: String,
     pub device_id: Uuid,
+    /// The kinds of change the laptop holds but has not sent: the server refuses (without
+    /// using the code) a role that could never send them, instead of a push stuck forever.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unsent_kinds: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
