@@ -64,6 +64,10 @@ const COMMANDS: &[&str] = &[
     // Attachments (src/attachments.rs); the bytes come over the attachment: scheme.
     "attachment_location",
     "attachment_media_base",
+    // Background sync (src/sync.rs): the network is reached from Rust only.
+    "sync_status",
+    "sync_now",
+    "enrol_device",
 ];
 
 fn main() {

@@ -2,6 +2,7 @@
 //! function and maps the error. Rules live in trellis-core and trellis-store, never here,
 //! so the CLI and the app behave the same.
 
+use std::ops::{Deref, DerefMut};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -17,32 +18,81 @@ use trellis_store::{OrganisationDetail, OrganisationSummary, Store, StoreError};
 use uuid::Uuid;
 
 use crate::error::{CommandError, ErrorKind};
+use crate::sync::SyncHandle;
 
 pub struct AppState {
     /// `Err` holds why the database could not be opened; the UI shows it instead of data.
     db: Result<Mutex<Store>, String>,
     started: Instant,
     exit_after_first_paint: bool,
+    sync: SyncHandle,
 }
 
 impl AppState {
-    pub fn new(db: Result<Store, String>, started: Instant, exit_after_first_paint: bool) -> Self {
+    pub fn new(
+        db: Result<Store, String>,
+        started: Instant,
+        exit_after_first_paint: bool,
+        sync: SyncHandle,
+    ) -> Self {
         AppState {
             db: db.map(Mutex::new),
             started,
             exit_after_first_paint,
+            sync,
         }
     }
 
-    pub(crate) fn store(&self) -> Result<MutexGuard<'_, Store>, CommandError> {
+    /// The UI's connection. Every command gets it here, so releasing it is the one place
+    /// that tells background sync a change may have been made (no command has to
+    /// remember to).
+    pub(crate) fn store(&self) -> Result<StoreGuard<'_>, CommandError> {
         match &self.db {
-            Ok(db) => db.lock().map_err(|_| {
-                CommandError::store(
-                    "an earlier action failed part-way; restart Trellis to carry on",
-                )
-            }),
+            Ok(db) => db
+                .lock()
+                .map(|store| StoreGuard {
+                    store,
+                    sync: &self.sync,
+                })
+                .map_err(|_| {
+                    CommandError::store(
+                        "an earlier action failed part-way; restart Trellis to carry on",
+                    )
+                }),
             Err(why) => Err(CommandError::store(why.clone())),
         }
+    }
+
+    pub(crate) fn sync(&self) -> &SyncHandle {
+        &self.sync
+    }
+}
+
+/// The locked store; on release it tells the sync worker, which checks whether this
+/// device's change log grew (a write) and, if so, syncs shortly after.
+pub(crate) struct StoreGuard<'a> {
+    store: MutexGuard<'a, Store>,
+    sync: &'a SyncHandle,
+}
+
+impl Deref for StoreGuard<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        &self.store
+    }
+}
+
+impl DerefMut for StoreGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+}
+
+impl Drop for StoreGuard<'_> {
+    fn drop(&mut self) {
+        // Every store method commits before it returns, so the write (if any) is visible
+        // to the worker's own connection by now.
+        self.sync.local_change();
     }
 }
 

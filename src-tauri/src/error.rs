@@ -14,6 +14,9 @@ pub enum ErrorKind {
     NotFound,
     /// The database could not be read or written.
     Store,
+    /// The sync server could not be reached or refused; `fields` names the field to
+    /// check when there is one (the server's address, the enrolment code).
+    Sync,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -7,6 +7,7 @@ mod attachments;
 mod commands;
 mod error;
 mod grants;
+mod sync;
 #[cfg(test)]
 mod ui_contract;
 mod voting;
@@ -17,6 +18,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use tauri::Manager;
 use trellis_store::Store;
 
 use crate::commands::AppState;
@@ -58,12 +60,24 @@ fn main() -> ExitCode {
     if let Err(why) = &db {
         eprintln!("{why}");
     }
+    // Background sync opens its own connection to the same file, so it needs the path.
+    let sync_db = db.as_ref().ok().map(|store| store.path().to_path_buf());
 
     let result = tauri::Builder::default()
-        .manage(AppState::new(db, started, exit_after_first_paint))
+        .manage(AppState::new(
+            db,
+            started,
+            exit_after_first_paint,
+            sync::SyncHandle::new(),
+        ))
         .on_window_event(voting::on_window_event)
         .register_asynchronous_uri_scheme_protocol(attachments::SCHEME, attachments::handle)
-        .setup(attachments::setup)
+        .setup(move |app| {
+            attachments::setup(app)?;
+            let state = app.state::<AppState>();
+            sync::start(app.handle(), state.sync(), sync_db);
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
             commands::reference_lists,
@@ -124,6 +138,9 @@ fn main() -> ExitCode {
             grants::set_letter_template,
             attachments::attachment_location,
             attachments::attachment_media_base,
+            sync::sync_status,
+            sync::sync_now,
+            sync::enrol_device,
         ])
         .run(tauri::generate_context!());
     match result {

@@ -14,6 +14,7 @@ use trellis_store::Store;
 
 use crate::commands::{reference_lists, AppStatus};
 use crate::error::CommandError;
+use crate::sync::SyncView;
 
 /// Field names of every `export interface` in api.ts, with `extends` folded in.
 pub(crate) fn interfaces(source: &str) -> BTreeMap<String, BTreeSet<String>> {
@@ -106,6 +107,29 @@ fn api_ts_matches_the_json_the_shell_sends() {
             programme_name: String::new(),
         }),
     ));
+
+    rust.push((
+        "SyncView",
+        keys(&SyncView {
+            state: "synced".into(),
+            last_sync: Some("14:05".into()),
+            waiting: 0,
+            reason: None,
+            received: 0,
+            server: None,
+            user: None,
+            role: None,
+            token_kept: None,
+        }),
+    ));
+
+    // The states the indicator words are written for are the states the worker sends.
+    let union = source
+        .lines()
+        .find(|l| l.trim_start().starts_with("state: \"not enrolled\""))
+        .expect("api.ts's SyncView lists its states");
+    let listed: BTreeSet<&str> = union.split('"').skip(1).step_by(2).collect();
+    assert_eq!(listed, crate::sync::STATES.into_iter().collect());
 
     for (name, expected) in rust {
         let found = ts

@@ -11,7 +11,7 @@ export interface FieldError {
 }
 
 export interface CommandError {
-  kind: "invalid" | "not_found" | "store";
+  kind: "invalid" | "not_found" | "store" | "sync";
   message: string;
   fields: FieldError[];
 }
@@ -87,6 +87,23 @@ export interface ContactInput {
   follow_up: string;
 }
 
+/** The background sync's state (the shell's `sync-state` event and `sync_status`). */
+export interface SyncView {
+  state: "not enrolled" | "syncing" | "synced" | "offline" | "refused" | "failed";
+  /** Local time of the last finished sync: "14:05" today, else "26 Nov 14:05". */
+  last_sync: string | null;
+  /** This laptop's changes the server has not acknowledged yet. */
+  waiting: number;
+  reason: string | null;
+  /** Changes received from other laptops by the last sync. */
+  received: number;
+  server: string | null;
+  user: string | null;
+  role: string | null;
+  /** A sentence saying where the device token is kept. */
+  token_kept: string | null;
+}
+
 /** Turns whatever a command rejected with into a CommandError, so callers handle one shape. */
 export function asCommandError(e: unknown): CommandError {
   if (typeof e === "object" && e !== null && "kind" in e && "message" in e) {
@@ -115,4 +132,7 @@ export const api = {
   logContact: (input: ContactInput) => invoke<string>("log_contact", { input }),
   notContacted: (days: number) => invoke<OrganisationSummary[]>("not_contacted", { days }),
   firstPaint: () => invoke<void>("first_paint"),
+  syncStatus: () => invoke<SyncView>("sync_status"),
+  syncNow: () => invoke<void>("sync_now"),
+  enrolDevice: (server: string, code: string) => invoke<SyncView>("enrol_device", { server, code }),
 };

@@ -16,6 +16,8 @@ import { assignments, scoringScreen } from "./grants/scoring";
 import { moderationScreen } from "./grants/moderation";
 import { letterScreen, lettersScreen } from "./grants/letters";
 import { templateScreen } from "./grants/templates";
+import { settings } from "./views/settings";
+import { startSyncIndicator } from "./sync";
 
 type Route =
   | { name: "organisations" }
@@ -34,12 +36,14 @@ type Route =
   | { name: "moderation" }
   | { name: "letters" }
   | { name: "letter"; id: string }
-  | { name: "template"; id: string };
+  | { name: "template"; id: string }
+  | { name: "settings" };
 
 function parse(hash: string): Route {
   if (hash === "#main") return { name: "organisations" };
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean);
   if (parts[0] === "not-contacted") return { name: "not-contacted" };
+  if (parts[0] === "settings") return { name: "settings" };
   if (parts[0] === "meetings") return { name: "meetings" };
   if (parts[0] === "issues") return { name: "issues" };
   if (parts[0] === "ballots" && parts[1] === "new") return { name: "new-ballot" };
@@ -77,6 +81,7 @@ function markCurrentNav(route: Route): void {
     letters: "nav-letters",
     letter: "nav-letters",
     template: "nav-letters",
+    settings: "nav-settings",
   };
   for (const a of document.querySelectorAll("nav a")) a.removeAttribute("aria-current");
   document.getElementById(current[route.name] ?? "")?.setAttribute("aria-current", "page");
@@ -84,12 +89,12 @@ function markCurrentNav(route: Route): void {
 
 let firstRender = true;
 
-async function render(s: Session): Promise<void> {
+async function render(s: Session, moveFocus = true): Promise<void> {
   const main = byId("main");
   const route = parse(location.hash);
   markCurrentNav(route);
   byId("alert").textContent = "";
-  if (s.status.empty && !s.declinedDemo && route.name !== "new") {
+  if (s.status.empty && !s.declinedDemo && route.name !== "new" && route.name !== "settings") {
     firstRun(main, s, () => {
       location.hash = "#/organisations";
       void render(s);
@@ -147,11 +152,14 @@ async function render(s: Session): Promise<void> {
       case "template":
         await templateScreen(main, route.id);
         break;
+      case "settings":
+        settings(main);
+        break;
     }
   }
   // Moving focus to the new heading tells screen-reader users the screen changed; the
   // first screen keeps the natural start so the skip link is the first stop.
-  if (!firstRender) main.querySelector<HTMLElement>("h1")?.focus();
+  if (!firstRender && moveFocus) main.querySelector<HTMLElement>("h1")?.focus();
   if (firstRender) {
     firstRender = false;
     reportFirstPaint();
@@ -187,6 +195,26 @@ async function start(): Promise<void> {
     void render(s).catch((e) => alertError(asCommandError(e).message));
   });
   await render(s);
+  void startSyncIndicator(() => void refreshAfterSync(s)).catch((e) =>
+    alertError(`Could not show the sync state: ${asCommandError(e).message}`),
+  );
+}
+
+/** Screens that only list things; re-reading them loses nothing typed. */
+const LISTINGS = new Set(["organisations", "not-contacted", "detail", "meetings", "issues", "ballots", "scoring", "letters"]);
+
+/**
+ * After a sync received other laptops' changes, the screen shows them, but only a listing
+ * and only when the person is not in the middle of it (focus outside the main area, e.g.
+ * on "Sync now"), so nobody loses their place or their typing.
+ */
+async function refreshAfterSync(s: Session): Promise<void> {
+  const main = byId("main");
+  const active = document.activeElement;
+  const busy = active !== null && active !== main && active !== document.body && main.contains(active);
+  if (busy || !LISTINGS.has(parse(location.hash).name)) return;
+  s.status = await api.appStatus();
+  await render(s, false);
 }
 
 void start();

@@ -1,0 +1,84 @@
+// The header's sync indicator: the shell's background worker emits `sync-state` after every
+// step (start, each minute, shortly after a change, "Sync now"); this shows it in words on
+// every screen. Nothing here talks to the server: all network is in Rust.
+import { listen } from "@tauri-apps/api/event";
+import { api, asCommandError, type SyncView } from "./api";
+import { alertError, byId } from "./dom";
+
+type Listener = (view: SyncView) => void;
+
+let current: SyncView | null = null;
+/** The last state other than "syncing", to announce only real changes. */
+let lastSettled: SyncView["state"] | null = null;
+const listeners = new Set<Listener>();
+
+function changes(n: number): string {
+  return n === 1 ? "1 change" : `${n} changes`;
+}
+
+/** The indicator's words, e.g. "Offline · 3 changes waiting", "Synced at 14:05". */
+export function syncText(v: SyncView): string {
+  const waiting = v.waiting > 0 ? ` · ${changes(v.waiting)} waiting` : "";
+  switch (v.state) {
+    case "syncing":
+      return "Syncing…";
+    case "synced":
+      return `Synced at ${v.last_sync ?? "—"}${waiting}`;
+    case "offline":
+      return `Offline · ${v.waiting > 0 ? `${changes(v.waiting)} waiting` : "nothing waiting"}`;
+    case "refused":
+      return `Sync refused (see Settings)${waiting}`;
+    case "failed":
+      return `Sync failed (see Settings)${waiting}`;
+    case "not enrolled":
+      return "Not enrolled for sync";
+  }
+}
+
+/** The latest state, for screens that show more of it (Settings). */
+export function syncView(): SyncView | null {
+  return current;
+}
+
+/** Calls `fn` with every new state until it returns false. */
+export function onSync(fn: (view: SyncView) => boolean): void {
+  const wrapped: Listener = (view) => {
+    if (!fn(view)) listeners.delete(wrapped);
+  };
+  listeners.add(wrapped);
+}
+
+function show(view: SyncView, onReceived: () => void): void {
+  const before = current;
+  current = view;
+  const text = byId("sync-text");
+  text.textContent = syncText(view);
+  text.dataset.state = view.state;
+  byId("sync-indicator").dataset.state = view.state;
+  // Screen readers hear changes of state (offline, synced, refused), not every minute's
+  // "Syncing…" and new time, which would interrupt whatever they are reading.
+  if (view.state !== "syncing" && view.state !== lastSettled) {
+    // The first state is on screen from the start; it is not news.
+    if (lastSettled !== null) byId("sync-announce").textContent = syncText(view);
+    lastSettled = view.state;
+  }
+  if (before?.state === "syncing" && view.state === "synced" && view.received > 0) onReceived();
+  for (const fn of [...listeners]) fn(view);
+}
+
+/** Starts the indicator and the "Sync now" button; `onReceived` runs after a sync
+ * brought changes from other laptops, so the screen can show them. */
+export async function startSyncIndicator(onReceived: () => void): Promise<void> {
+  byId("sync-now").addEventListener("click", () => {
+    api.syncNow().catch((e) => alertError(`Could not start a sync: ${asCommandError(e).message}`));
+  });
+  // Listen first, then ask: a state emitted in between is not missed (a newer event
+  // simply replaces the answer).
+  let heard = false;
+  await listen<SyncView>("sync-state", (event) => {
+    heard = true;
+    show(event.payload, onReceived);
+  });
+  const first = await api.syncStatus();
+  if (!heard) show(first, onReceived);
+}
