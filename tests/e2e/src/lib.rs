@@ -48,6 +48,12 @@ pub fn workspace_root() -> PathBuf {
 
 /// `<target>/debug/trellis-app`, honouring CARGO_TARGET_DIR as cargo does.
 pub fn app_binary() -> Result<PathBuf> {
+    workspace_binary("trellis-app")
+}
+
+/// `<target>/debug/<name>`: a binary `cargo build --workspace` made (the app, the
+/// `trellis` command line, `trellis-server`), honouring CARGO_TARGET_DIR as cargo does.
+pub fn workspace_binary(name: &str) -> Result<PathBuf> {
     let root = workspace_root();
     let target = match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) if !dir.is_empty() => {
@@ -60,10 +66,10 @@ pub fn app_binary() -> Result<PathBuf> {
         }
         _ => root.join("target"),
     };
-    let binary = target.join("debug").join("trellis-app");
+    let binary = target.join("debug").join(name);
     if !binary.is_file() {
         bail!(
-            "the app is not built: {} is missing; {HOW_TO_FIX}",
+            "{name} is not built: {} is missing; {HOW_TO_FIX}",
             binary.display()
         );
     }
@@ -221,7 +227,8 @@ impl Display {
     }
 }
 
-fn free_port() -> Result<u16> {
+/// A port nothing listens on right now (the kernel's pick, released at once).
+pub fn free_port() -> Result<u16> {
     let listener = TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
     Ok(listener.local_addr()?.port())
 }

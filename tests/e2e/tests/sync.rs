@@ -1,0 +1,430 @@
+//! The app's background sync against the real `trellis-server` binary, with a second
+//! laptop played by the real `trellis` command line:
+//!
+//! 1. A fresh database and no server: the header says "Not enrolled for sync"; enrolling
+//!    with the server's address says beside the address that it cannot be reached.
+//! 2. The server starts: a wrong code is refused beside the code; the right one, typed and
+//!    submitted with Enter, enrols the laptop, and the header turns to "Synced at HH:MM".
+//!    Settings shows the user, role, server and where the device token is kept.
+//! 3. An organisation added in the app: the header counts 1 change waiting, then syncs it
+//!    in the background (no button) and the second laptop receives it.
+//! 4. The second laptop adds one and syncs; "Sync now" brings it onto the open list.
+//! 5. The server is killed: a change in the app leaves the header at "Offline · 1 change
+//!    waiting"; the server comes back, "Sync now" sends it and the other laptop gets it.
+//!
+//! Needs `scripts/build-ui.sh && cargo build --workspace` (the app, `trellis`,
+//! `trellis-server`) and what `scripts/setup.sh` installs. Every wait polls the DOM with a
+//! deadline; nothing sleeps in place of checking.
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context, Result};
+use fantoccini::key::Key;
+use fantoccini::Client;
+use trellis_e2e::{
+    free_port, wait_for, wait_for_text, within, workspace_binary, workspace_root, ChildGuard,
+    Display, Driver, CALL,
+};
+
+const SYNC_TEXT: &str = "#sync-text";
+
+async fn click(client: &Client, css: &str) -> Result<()> {
+    let el = wait_for(client, css).await?;
+    within(&format!("clicking {css}"), CALL, el.click()).await
+}
+
+async fn type_into(client: &Client, css: &str, text: &str) -> Result<()> {
+    let el = wait_for(client, css).await?;
+    within(&format!("clearing {css}"), CALL, el.clear()).await?;
+    within(&format!("typing into {css}"), CALL, el.send_keys(text)).await
+}
+
+async fn press_enter(client: &Client, css: &str) -> Result<()> {
+    let el = wait_for(client, css).await?;
+    let enter = char::from(Key::Enter).to_string();
+    within(
+        &format!("pressing Enter in {css}"),
+        CALL,
+        el.send_keys(&enter),
+    )
+    .await
+}
+
+/// "Synced at 14:05" with nothing waiting (the time is this computer's clock, HH:MM).
+fn synced_with_nothing_waiting(text: &str) -> bool {
+    let Some(time) = text.strip_prefix("Synced at ") else {
+        return false;
+    };
+    let b = time.as_bytes();
+    time.len() == 5 && b[2] == b':' && [0, 1, 3, 4].iter().all(|&i| b[i].is_ascii_digit())
+}
+
+/// The sync server on a fixed port (so it can be restarted where the laptop expects it).
+struct Server {
+    exe: PathBuf,
+    db: PathBuf,
+    port: u16,
+}
+
+impl Server {
+    fn admin(&self, args: &[&str]) -> Result<String> {
+        run(Command::new(&self.exe).arg("--db").arg(&self.db).args(args))
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts `serve` and waits until it accepts connections.
+    fn serve(&self) -> Result<ChildGuard> {
+        let mut command = Command::new(&self.exe);
+        command
+            .arg("--db")
+            .arg(&self.db)
+            .args(["serve", "--listen", &format!("127.0.0.1:{}", self.port)])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        let mut guard = ChildGuard::spawn("trellis-server", command)?;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            guard.check_running()?;
+            if Instant::now() > deadline {
+                bail!(
+                    "trellis-server did not listen on {} within 15 s",
+                    self.url()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(guard)
+    }
+
+    fn enrolment_code(&self, user: &str) -> Result<String> {
+        Ok(self.admin(&["enrol", "--user", user])?.trim().to_string())
+    }
+}
+
+fn run(cmd: &mut Command) -> Result<String> {
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("running {cmd:?}"))?;
+    ensure!(
+        out.status.success(),
+        "{cmd:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(String::from_utf8(out.stdout)?)
+}
+
+/// The second laptop: the `trellis` command line on its own database.
+fn laptop(cli: &Path, db: &Path, args: &[&str]) -> Result<String> {
+    run(Command::new(cli)
+        .arg("--db")
+        .arg(db)
+        .env_remove("TRELLIS_DB")
+        // The other laptop's token stays in its own file, never the tester's keyring.
+        .env("TRELLIS_TOKEN_STORE", "file")
+        .args(args))
+}
+
+/// Records every text the indicator shows from now on, so a state that lasts only until
+/// the next background sync (1 change waiting) can be checked without racing it.
+async fn record_indicator(client: &Client) -> Result<()> {
+    let script = r#"
+        const el = document.getElementById("sync-text");
+        window.__syncTexts = [el.textContent];
+        new MutationObserver(() => window.__syncTexts.push(el.textContent))
+            .observe(el, { childList: true, characterData: true, subtree: true });
+    "#;
+    within(
+        "recording the indicator",
+        CALL,
+        client.execute(script, vec![]),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn recorded_indicator(client: &Client) -> Result<Vec<String>> {
+    let texts = within(
+        "reading the indicator's history",
+        CALL,
+        client.execute("return window.__syncTexts;", vec![]),
+    )
+    .await?;
+    Ok(serde_json::from_value(texts)?)
+}
+
+/// Polls the indicator's recorded history until `check` accepts it.
+async fn wait_for_history(
+    client: &Client,
+    what: &str,
+    check: impl Fn(&[String]) -> bool,
+) -> Result<()> {
+    let deadline = Instant::now() + CALL;
+    loop {
+        let seen = recorded_indicator(client).await?;
+        if check(&seen) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("the indicator never showed {what}; it showed {seen:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn add_organisation(client: &Client, name: &str, org_ref: &str) -> Result<()> {
+    click(client, "#nav-add-organisation").await?;
+    wait_for(client, "#org-form").await?;
+    type_into(client, "#org-name", name).await?;
+    type_into(client, "#org-ref", org_ref).await?;
+    press_enter(client, "#org-name").await?;
+    wait_for_text(client, "#org-title", "the new organisation", |t| t == name).await?;
+    Ok(())
+}
+
+async fn screenshot(client: &Client, display: &Display, dir: &Path) -> Result<()> {
+    // The header (with the indicator) in view and no focus ring on the form.
+    within(
+        "scrolling to the top",
+        CALL,
+        client.execute(
+            "document.activeElement?.blur(); window.scrollTo(0, 0);",
+            vec![],
+        ),
+    )
+    .await?;
+    let rect = within("reading the window's place", CALL, client.get_window_rect()).await?;
+    // WebKit paints after the DOM settles and early captures under load can be blank; a
+    // painted settings screen is far larger than a blank one.
+    let shot = dir.join("sync-settings.png");
+    let mut size = 0;
+    for _ in 0..20 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        display.screenshot(&shot, rect)?;
+        size = std::fs::metadata(&shot)?.len();
+        if size > 30_000 {
+            break;
+        }
+    }
+    ensure!(size > 30_000, "the screenshot looks blank ({size} bytes)");
+    let path = workspace_root().join("docs/screenshots/sync-settings.png");
+    std::fs::copy(&shot, &path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+async fn scenario(client: &Client, display: &Display, dir: &Path, server: &Server) -> Result<()> {
+    let cli = workspace_binary("trellis")?;
+    let other = dir.join("other-laptop.sqlite3");
+
+    // 1. No server, not enrolled.
+    wait_for(client, "[data-testid=first-run]").await?;
+    wait_for_text(client, SYNC_TEXT, "not enrolled", |t| {
+        t == "Not enrolled for sync"
+    })
+    .await?;
+    click(client, "#nav-settings").await?;
+    wait_for_text(
+        client,
+        "#settings-token-kept",
+        "where the token will be kept",
+        |t| t.starts_with("Not enrolled yet"),
+    )
+    .await?;
+    type_into(client, "#enrol-server", &server.url()).await?;
+    type_into(client, "#enrol-code", "ABCD-EFGH").await?;
+    press_enter(client, "#enrol-code").await?;
+    wait_for_text(
+        client,
+        "#enrol-server-error",
+        "the unreachable server beside its address",
+        |t| t.contains("cannot reach a sync server at"),
+    )
+    .await?;
+
+    // 2. The server starts; a wrong code, then the right one.
+    let _serving = server.serve()?;
+    press_enter(client, "#enrol-code").await?;
+    wait_for_text(
+        client,
+        "#enrol-code-error",
+        "the refused code beside the code",
+        |t| t.contains("refused this code") && t.contains("already used or expired"),
+    )
+    .await?;
+    let code = server.enrolment_code("amina")?;
+    type_into(client, "#enrol-code", &code).await?;
+    press_enter(client, "#enrol-code").await?;
+    wait_for_text(client, "#status", "the enrolment confirmation", |t| {
+        t.contains("enrolled as amina (staff)")
+    })
+    .await?;
+    wait_for_text(
+        client,
+        SYNC_TEXT,
+        "synced, nothing waiting",
+        synced_with_nothing_waiting,
+    )
+    .await?;
+    wait_for_text(client, "#settings-user", "the enrolled user", |t| {
+        t == "amina (staff)"
+    })
+    .await?;
+    wait_for_text(client, "#settings-server", "the server", |t| {
+        t == server.url()
+    })
+    .await?;
+    wait_for_text(
+        client,
+        "#settings-token-kept",
+        "where the device token is kept",
+        |t| t.contains("kept in"),
+    )
+    .await?;
+    wait_for_text(
+        client,
+        "#settings-sync-state",
+        "synced",
+        synced_with_nothing_waiting,
+    )
+    .await?;
+    screenshot(client, display, dir).await?;
+
+    // 3. A change in the app goes out in the background, with no button pressed.
+    record_indicator(client).await?;
+    add_organisation(client, "Riverside Elders", "GB-CHC-1000001").await?;
+    wait_for_text(
+        client,
+        SYNC_TEXT,
+        "the change synced",
+        synced_with_nothing_waiting,
+    )
+    .await?;
+    let seen = recorded_indicator(client).await?;
+    ensure!(
+        seen.iter().any(|t| t.ends_with(" · 1 change waiting")),
+        "the indicator never counted the waiting change: {seen:?}"
+    );
+    laptop(&cli, &other, &["init"])?;
+    let code = server.enrolment_code("ben")?;
+    laptop(
+        &cli,
+        &other,
+        &["enrol", "--server", &server.url(), "--code", &code],
+    )?;
+    laptop(&cli, &other, &["sync"])?;
+    let list = laptop(&cli, &other, &["org", "list"])?;
+    ensure!(
+        list.contains("Riverside Elders"),
+        "the other laptop did not receive the app's organisation: {list}"
+    );
+
+    // 4. The other laptop's change arrives on "Sync now", onto the open list.
+    laptop(
+        &cli,
+        &other,
+        &[
+            "org",
+            "add",
+            "--name",
+            "Northside Youth",
+            "--ref",
+            "GB-CHC-1000002",
+        ],
+    )?;
+    laptop(&cli, &other, &["sync"])?;
+    click(client, "#nav-organisations").await?;
+    wait_for_text(client, "#org-results", "the app's organisation", |t| {
+        t.contains("Riverside Elders")
+    })
+    .await?;
+    click(client, "#sync-now").await?;
+    wait_for_text(
+        client,
+        "#org-results",
+        "the other laptop's organisation",
+        |t| t.contains("Northside Youth"),
+    )
+    .await?;
+    wait_for_text(client, SYNC_TEXT, "synced", synced_with_nothing_waiting).await?;
+
+    // 5. The server goes away: the change waits, and is sent when it is back.
+    drop(_serving);
+    add_organisation(client, "Eastside Carers", "GB-CHC-1000003").await?;
+    wait_for_text(client, SYNC_TEXT, "offline with the change waiting", |t| {
+        t == "Offline · 1 change waiting"
+    })
+    .await?;
+    // The live region is visually hidden, so WebDriver's visible text is empty: read it.
+    let deadline = Instant::now() + CALL;
+    loop {
+        let said = within(
+            "reading the sync announcement",
+            CALL,
+            client.execute(
+                "return document.getElementById('sync-announce').textContent;",
+                vec![],
+            ),
+        )
+        .await?;
+        if said == "Offline · 1 change waiting" {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("the change to offline was not announced; the live region says {said}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // "Sync now" while the server is down tries again and ends offline, still counting.
+    record_indicator(client).await?;
+    click(client, "#sync-now").await?;
+    wait_for_history(client, "a sync attempt that ended offline", |seen| {
+        let tried = seen.iter().position(|t| t == "Syncing…");
+        tried.is_some_and(|i| seen[i..].iter().any(|t| t == "Offline · 1 change waiting"))
+    })
+    .await?;
+    let _serving = server.serve()?;
+    click(client, "#sync-now").await?;
+    wait_for_text(
+        client,
+        SYNC_TEXT,
+        "synced again",
+        synced_with_nothing_waiting,
+    )
+    .await?;
+    laptop(&cli, &other, &["sync"])?;
+    let list = laptop(&cli, &other, &["org", "list"])?;
+    ensure!(
+        list.contains("Eastside Carers"),
+        "the change made offline did not reach the other laptop: {list}"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_syncs_in_the_background_and_shows_it() -> Result<()> {
+    let started = Instant::now();
+    let display = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let server = Server {
+        exe: workspace_binary("trellis-server")?,
+        db: dir.path().join("server.sqlite3"),
+        port: free_port()?,
+    };
+    server.admin(&["user", "add", "amina", "--role", "staff"])?;
+    server.admin(&["user", "add", "ben", "--role", "staff"])?;
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home)?;
+    let driver = Driver::start(&display, &dir.path().join("trellis.sqlite3"), &home)?;
+    let client = driver.session().await?;
+    let outcome = scenario(&client, &display, dir.path(), &server).await;
+    within("closing the session (the app exits)", CALL, client.close()).await?;
+    eprintln!("sync e2e took {:.1} s", started.elapsed().as_secs_f64());
+    outcome
+}
