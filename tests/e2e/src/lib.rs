@@ -253,8 +253,28 @@ impl Driver {
         Driver::start_app(display, db, home, app_binary()?)
     }
 
+    /// [`Driver::start`] with more environment for the app (e.g. `TRELLIS_TOKEN_STORE`).
+    pub fn start_with_env(
+        display: &Display,
+        db: &Path,
+        home: &Path,
+        env: &[(&str, &str)],
+    ) -> Result<Driver> {
+        Driver::launch(display, db, home, app_binary()?, env)
+    }
+
     /// [`Driver::start`] with another build of the app (the benchmarks' release build).
     pub fn start_app(display: &Display, db: &Path, home: &Path, app: PathBuf) -> Result<Driver> {
+        Driver::launch(display, db, home, app, &[])
+    }
+
+    fn launch(
+        display: &Display,
+        db: &Path,
+        home: &Path,
+        app: PathBuf,
+        env: &[(&str, &str)],
+    ) -> Result<Driver> {
         let tauri_driver = require_program("tauri-driver")?;
         require_program("WebKitWebDriver")?;
         let port = free_port()?;
@@ -277,6 +297,9 @@ impl Driver {
             .env_remove("TRELLIS_EXIT_AFTER_FIRST_PAINT")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
+        for (key, value) in env {
+            command.env(key, value);
+        }
         let mut process = ChildGuard::spawn("tauri-driver", command)?;
         let deadline = Instant::now() + Duration::from_secs(15);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
