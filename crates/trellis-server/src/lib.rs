@@ -11,7 +11,7 @@
 pub mod roles;
 pub mod store;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -437,7 +437,27 @@ async fn pull(
         .clamp(1, state.limits.max_pull);
     let store = state.store.clone();
     let scoped = device.role.scoped();
-    let (rows, next) = blocking(move || Ok(store.pull(&device, after, limit)?)).await?;
+    let (rows, next) = blocking(move || {
+        let (rows, next) = store.pull(&device, after, limit)?;
+        if device.role != Role::Facilitator {
+            return Ok((rows, next));
+        }
+        let own_user: HashSet<Uuid> = store
+            .devices()?
+            .into_iter()
+            .filter(|d| d.user == device.user)
+            .map(|d| d.id)
+            .collect();
+        let rows = rows
+            .into_iter()
+            .filter_map(|(seq, row)| {
+                let own = own_user.contains(&row.device_id);
+                roles::withhold_equality_data(row, own).map(|row| (seq, row))
+            })
+            .collect();
+        Ok((rows, next))
+    })
+    .await?;
     Ok(Json(PullResponse {
         changes: rows
             .into_iter()

@@ -3,7 +3,9 @@
 //! - **admin**, **staff**: push and receive everything.
 //! - **facilitator**: runs meetings, ballots and contacts in community halls; may neither
 //!   push nor receive the grants kinds ([`is_grants_kind`]: applications, panel, conflicts,
-//!   scores, moderation, decisions, rounds, letters).
+//!   scores, moderation, decisions, rounds, letters), and receives organisations without
+//!   their equality-monitoring fields unless their own user wrote them
+//!   ([`withhold_equality_data`]).
 //! - **panel**: a panel member. The user's name is their panel member name (the `name` of a
 //!   `panel.member` change); scores and declares conflicts only as themselves
 //!   ([`panel_may_make`]); receives everything except other assessors' score drafts, and
@@ -16,6 +18,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use trellis_core::op::Operation;
+use trellis_store::ChangeRow;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,6 +87,47 @@ pub fn is_grants_kind(kind: &str) -> bool {
     PREFIXES.iter().any(|p| kind.starts_with(p))
 }
 
+/// Organisations' equality-monitoring fields: who leads them and whom they serve.
+pub const EQUALITY_FIELDS: [&str; 2] = ["led_by", "communities_served"];
+
+/// A change as a facilitator receives it: an organisation's equality-monitoring fields
+/// are left out (a new organisation arrives with none; an update that changed only
+/// them does not arrive at all, `None`), because running a vote needs an organisation's
+/// name and identifier, never who leads it. Changes written by the facilitator's own
+/// user arrive whole, so a second laptop of theirs holds what the first one typed.
+pub fn withhold_equality_data(mut row: ChangeRow, own_user: bool) -> Option<ChangeRow> {
+    if own_user {
+        return Some(row);
+    }
+    match row.kind.as_str() {
+        "organisation.create" => {
+            if let Some(fields) = row
+                .payload
+                .get_mut("fields")
+                .and_then(|f| f.as_object_mut())
+            {
+                for field in EQUALITY_FIELDS {
+                    if fields.contains_key(field) {
+                        fields.insert(field.into(), serde_json::Value::Array(Vec::new()));
+                    }
+                }
+            }
+            Some(row)
+        }
+        "organisation.update" => {
+            let changes = row
+                .payload
+                .get_mut("changes")
+                .and_then(|c| c.as_object_mut())?;
+            for field in EQUALITY_FIELDS {
+                changes.remove(field);
+            }
+            (!changes.is_empty()).then_some(row)
+        }
+        _ => Some(row),
+    }
+}
+
 /// The panel member a score or conflict declaration is made as.
 pub fn assessor_of(op: &Operation) -> Option<Uuid> {
     match op {
@@ -136,6 +180,70 @@ mod tests {
             value: "v".into(),
         };
         assert!(panel_may_make(&setting, &[]));
+    }
+
+    fn row(op: &Operation) -> ChangeRow {
+        ChangeRow {
+            id: Uuid::now_v7(),
+            device_id: Uuid::now_v7(),
+            device_seq: 1,
+            hlc: trellis_core::hlc::Hlc::default(),
+            schema_version: 1,
+            kind: op.kind().into(),
+            payload: op.payload(),
+        }
+    }
+
+    #[test]
+    fn facilitators_receive_organisations_without_equality_data() {
+        use trellis_core::organisation::{validate, OrganisationInput, OrganisationPatch};
+        let fields = validate(&OrganisationInput {
+            name: "Riverside Elders".into(),
+            org_ref: "GB-CHC-1000001".into(),
+            led_by: vec!["DEI010100".into()],
+            communities_served: vec!["DEI010100".into()],
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(!fields.led_by.is_empty() && !fields.communities_served.is_empty());
+        let create = row(&Operation::OrganisationCreate {
+            id: Uuid::now_v7(),
+            fields,
+        });
+        let sent = withhold_equality_data(create.clone(), false).unwrap();
+        let Operation::OrganisationCreate { fields, .. } =
+            Operation::decode(&sent.kind, sent.payload.clone()).unwrap()
+        else {
+            panic!("still a create")
+        };
+        assert!(fields.led_by.is_empty() && fields.communities_served.is_empty());
+        assert_eq!(fields.name, "Riverside Elders");
+        assert_eq!(withhold_equality_data(create.clone(), true), Some(create));
+
+        let only_equality = row(&Operation::OrganisationUpdate {
+            id: Uuid::now_v7(),
+            changes: OrganisationPatch {
+                led_by: Some(vec!["DEI010100".into()]),
+                ..Default::default()
+            },
+        });
+        assert_eq!(withhold_equality_data(only_equality, false), None);
+        let mixed = row(&Operation::OrganisationUpdate {
+            id: Uuid::now_v7(),
+            changes: OrganisationPatch {
+                name: Some("Riverside Elders Group".into()),
+                communities_served: Some(vec!["DEI010100".into()]),
+                ..Default::default()
+            },
+        });
+        let sent = withhold_equality_data(mixed, false).unwrap();
+        let op = Operation::decode(&sent.kind, sent.payload.clone()).unwrap();
+        op.check().unwrap();
+        let Operation::OrganisationUpdate { changes, .. } = op else {
+            panic!("still an update")
+        };
+        assert_eq!(changes.name.as_deref(), Some("Riverside Elders Group"));
+        assert_eq!(changes.communities_served, None);
     }
 
     #[test]

@@ -253,3 +253,59 @@ fn a_panel_member_scores_only_as_themselves() {
         "nothing of that push stored"
     );
 }
+
+#[test]
+fn facilitators_receive_organisations_without_their_equality_data() {
+    let server = TestServer::start();
+    let dir = TempDir::new().unwrap();
+    let mut staff = server.laptop(dir.path(), "staff", "sam", Role::Staff);
+    staff.load_demo(today()).unwrap();
+    sync(&mut staff).unwrap();
+    let led = |s: &Store| -> Vec<(String, usize, usize)> {
+        s.organisations("", today())
+            .unwrap()
+            .into_iter()
+            .map(|o| {
+                let d = s.organisation(o.id, today()).unwrap();
+                (o.name, o.led_by.len(), d.communities_served.len())
+            })
+            .collect()
+    };
+    assert!(
+        led(&staff).iter().any(|(_, l, c)| *l > 0 && *c > 0),
+        "the demo has equality data to withhold"
+    );
+
+    // Femi's first laptop: every organisation, none of their equality data.
+    let mut femi = server.laptop(dir.path(), "femi-1", "Femi", Role::Facilitator);
+    sync(&mut femi).unwrap();
+    let got = led(&femi);
+    assert_eq!(got.len(), led(&staff).len());
+    assert!(got.iter().all(|(_, l, c)| *l == 0 && *c == 0), "{got:?}");
+    // An organisation Femi registers at a forum keeps what Femi typed, on Femi's other
+    // laptop too; another facilitator receives it without the equality data.
+    femi.add_organisation(&OrganisationInput {
+        name: "Walk-in Collective".into(),
+        org_ref: "GB-CHC-1000009".into(),
+        led_by: vec!["DEI010100".into()],
+        ..Default::default()
+    })
+    .unwrap();
+    sync(&mut femi).unwrap();
+    let mut femi2 = server.laptop(dir.path(), "femi-2", "Femi", Role::Facilitator);
+    sync(&mut femi2).unwrap();
+    assert_eq!(femi.export_json().unwrap(), femi2.export_json().unwrap());
+    let mut gita = server.laptop(dir.path(), "gita", "Gita", Role::Facilitator);
+    sync(&mut gita).unwrap();
+    let walk_in = |s: &Store| {
+        led(s)
+            .into_iter()
+            .find(|(n, _, _)| n == "Walk-in Collective")
+            .unwrap()
+            .1
+    };
+    assert_eq!(walk_in(&femi2), 1);
+    assert_eq!(walk_in(&gita), 0);
+    sync(&mut staff).unwrap();
+    assert_eq!(walk_in(&staff), 1, "staff receive it whole");
+}
