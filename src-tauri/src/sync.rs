@@ -147,17 +147,24 @@ pub fn start(app: &AppHandle, handle: &SyncHandle, db: Option<PathBuf>) {
     };
     let Some(receiver) = receiver else { return };
     let app = app.clone();
+    // No main window (closing) is not an error: the next start reads the state afresh.
+    let emit: Emit = Box::new(move |view| {
+        let _ = app.emit_to(MAIN, SYNC_STATE, view);
+    });
     let view = handle.view.clone();
     let spawned = std::thread::Builder::new()
         .name("trellis-sync".into())
-        .spawn(move || Worker::run(app, db, receiver, view));
+        .spawn(move || Worker::run(emit, db, receiver, view));
     if let Err(error) = spawned {
         eprintln!("Trellis could not start background sync: {error}");
     }
 }
 
+/// Where the worker sends each new view (the main window's `sync-state` event).
+type Emit = Box<dyn Fn(&SyncView) + Send>;
+
 struct Worker {
-    app: AppHandle,
+    emit: Emit,
     store: Store,
     view: Arc<Mutex<SyncView>>,
     /// This device's last change number when the worker last looked.
@@ -171,7 +178,7 @@ struct Worker {
 }
 
 impl Worker {
-    fn run(app: AppHandle, db: PathBuf, triggers: Receiver<Trigger>, view: Arc<Mutex<SyncView>>) {
+    fn run(emit: Emit, db: PathBuf, triggers: Receiver<Trigger>, view: Arc<Mutex<SyncView>>) {
         // A second connection to the same file: WAL lets the UI's connection read while
         // this one writes a pulled page, and both wait (busy timeout) for each other's
         // short write transactions.
@@ -181,12 +188,12 @@ impl Worker {
                 let mut failed = SyncView::starting();
                 failed.state = "failed".into();
                 failed.reason = Some(format!("sync could not open the database: {error}"));
-                publish(&app, &view, failed);
+                publish(&emit, &view, failed);
                 return;
             }
         };
         let mut worker = Worker {
-            app,
+            emit,
             store,
             view,
             known_seq: 0,
@@ -348,18 +355,17 @@ impl Worker {
             role: creds.map(|c| c.role.clone()),
             token_kept: creds.map(|c| token_kept(c, self.store.path())),
         };
-        publish(&self.app, &self.view, view.clone());
+        publish(&self.emit, &self.view, view.clone());
         view
     }
 }
 
-fn publish(app: &AppHandle, shared: &Mutex<SyncView>, view: SyncView) {
+fn publish(emit: &Emit, shared: &Mutex<SyncView>, view: SyncView) {
     match shared.lock() {
         Ok(mut current) => *current = view.clone(),
         Err(poisoned) => *poisoned.into_inner() = view.clone(),
     }
-    // No main window (closing) is not an error: the next start reads the state afresh.
-    let _ = app.emit_to(MAIN, SYNC_STATE, view);
+    emit(&view);
 }
 
 /// Where the device token is kept (the OS credential store, or the settings file and why),
@@ -519,6 +525,8 @@ pub async fn enrol_device(
 #[cfg(test)]
 mod tests {
     use super::*;
+    // add_user and create_code are the server store trait's.
+    use trellis_server::ServerStore;
 
     #[test]
     fn the_form_names_each_missing_or_wrong_field() {
@@ -562,6 +570,174 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let open = format!("http://{}", listener.local_addr().unwrap());
         assert!(probe(&open).is_ok());
+    }
+
+    /// A real sync server on 127.0.0.1, in this process, stopped by dropping it.
+    struct TestServer {
+        url: String,
+        stop: Option<tokio::sync::oneshot::Sender<()>>,
+        thread: Option<std::thread::JoinHandle<()>>,
+    }
+
+    impl TestServer {
+        fn start(store: Arc<trellis_server::SqliteServerStore>, port: u16) -> TestServer {
+            let state = trellis_server::AppState::new(store, trellis_server::Limits::default());
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let (tx, rx) = mpsc::channel();
+            let thread = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_multi_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async move {
+                    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+                        .await
+                        .unwrap();
+                    tx.send(listener.local_addr().unwrap()).unwrap();
+                    // Leaving block_on drops the runtime: the listener and every
+                    // connection close, as when the server process is killed.
+                    tokio::select! {
+                        served = trellis_server::serve(listener, state) => served.unwrap(),
+                        _ = stopped => {}
+                    }
+                });
+            });
+            let addr = rx.recv().unwrap();
+            TestServer {
+                url: format!("http://{addr}"),
+                stop: Some(stop),
+                thread: Some(thread),
+            }
+        }
+
+        fn port(&self) -> u16 {
+            self.url.rsplit(':').next().unwrap().parse().unwrap()
+        }
+    }
+
+    impl Drop for TestServer {
+        fn drop(&mut self) {
+            if let Some(stop) = self.stop.take() {
+                let _ = stop.send(());
+            }
+            if let Some(thread) = self.thread.take() {
+                let _ = thread.join();
+            }
+        }
+    }
+
+    type Seen = Arc<Mutex<Vec<SyncView>>>;
+
+    /// Waits (up to 30 s, polling) for a published view that `check` accepts, returning
+    /// how many views had been published by then.
+    fn wait_for(seen: &Seen, what: &str, check: impl Fn(&SyncView) -> bool) -> usize {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            {
+                let views = seen.lock().unwrap();
+                if views.last().is_some_and(&check) {
+                    return views.len();
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "the worker never showed {what}; it showed {views:#?}"
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn syncs(seen: &Seen, from: usize) -> usize {
+        let views = seen.lock().unwrap();
+        views[from..]
+            .iter()
+            .filter(|v| v.state == "syncing")
+            .count()
+    }
+
+    fn organisation(name: &str) -> trellis_core::organisation::OrganisationInput {
+        trellis_core::organisation::OrganisationInput {
+            name: name.into(),
+            org_ref: trellis_core::org_ref::suggest_unregistered(name),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_burst_of_changes_is_one_sync_and_a_stopped_server_loses_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let server_store = Arc::new(trellis_server::SqliteServerStore::in_memory().unwrap());
+        server_store
+            .add_user("amina", trellis_server::Role::Staff)
+            .unwrap();
+        let server = TestServer::start(server_store.clone(), 0);
+        let code = server_store
+            .create_code("amina", chrono::Utc::now().timestamp_millis())
+            .unwrap();
+
+        let db = dir.path().join("laptop.sqlite3");
+        // The UI's connection, as AppState holds it; the worker opens its own.
+        let mut ui = Store::open(&db).unwrap();
+        let handle = SyncHandle::new();
+        let seen: Seen = Arc::default();
+        let record = seen.clone();
+        let emit: Emit = Box::new(move |view| record.lock().unwrap().push(view.clone()));
+        let triggers = handle.pending.lock().unwrap().take().unwrap();
+        let shared = handle.view.clone();
+        let worker_db = db.clone();
+        std::thread::spawn(move || Worker::run(emit, worker_db, triggers, shared));
+        wait_for(&seen, "not enrolled", |v| v.state == "not enrolled");
+
+        let (reply, answer) = mpsc::channel();
+        handle
+            .triggers
+            .send(Trigger::Enrol {
+                server: server.url.clone(),
+                code,
+                reply,
+            })
+            .unwrap();
+        let enrolled = answer
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap()
+            .unwrap();
+        assert_eq!(enrolled.user.as_deref(), Some("amina"));
+        assert!(enrolled.token_kept.is_some());
+        let before = wait_for(&seen, "the first sync", |v| {
+            v.state == "synced" && v.waiting == 0 && v.last_sync.is_some()
+        });
+
+        // Ten changes typed in quick succession: counted at once, sent in one sync.
+        for i in 0..10 {
+            ui.add_organisation(&organisation(&format!("Group {i}")))
+                .unwrap();
+            handle.local_change();
+        }
+        wait_for(&seen, "the changes counted", |v| v.waiting == 10);
+        let after = wait_for(&seen, "the changes sent", |v| {
+            v.state == "synced" && v.waiting == 0
+        });
+        assert_eq!(syncs(&seen, before), 1, "one sync for the burst");
+        assert_eq!(ui.sync_state().unwrap().waiting, 0);
+
+        // The server goes away: the next change waits, says offline, and is kept.
+        let port = server.port();
+        drop(server);
+        ui.add_organisation(&organisation("Offline Group")).unwrap();
+        handle.local_change();
+        wait_for(&seen, "offline with the change waiting", |v| {
+            v.state == "offline" && v.waiting == 1
+        });
+        assert!(syncs(&seen, after) >= 1);
+        assert_eq!(ui.sync_state().unwrap().waiting, 1);
+
+        // Back on the same address: "Sync now" sends it.
+        let _server = TestServer::start(server_store, port);
+        handle.triggers.send(Trigger::SyncNow).unwrap();
+        wait_for(&seen, "synced again", |v| {
+            v.state == "synced" && v.waiting == 0
+        });
+        assert_eq!(ui.sync_state().unwrap().waiting, 0);
     }
 
     #[test]
