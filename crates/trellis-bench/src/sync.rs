@@ -276,17 +276,17 @@ impl History {
 /// laptop as if it had pulled it: `Store::apply_remote`, a page per transaction, with the
 /// cursor following the server's sequence (1, 2, 3... on a fresh server database, in
 /// push order; the first sync afterwards checks it). The laptop applies on a second
-/// thread while the server stores. Returns the server sequence reached.
+/// thread while the server stores.
 fn seed_history(
     server: &Server,
     devices: usize,
     total: usize,
     laptop: Option<&mut Store>,
-) -> anyhow::Result<i64> {
+) -> anyhow::Result<()> {
     let started = Instant::now();
     let with_laptop = laptop.is_some();
-    let (pages, received) = std::sync::mpsc::sync_channel::<(Arc<Vec<ChangeRow>>, i64)>(4);
-    let (server_seq, serving, applying) = std::thread::scope(|s| {
+    let (pages, received) = std::sync::mpsc::sync_channel::<(Vec<ChangeRow>, i64)>(4);
+    let (serving, applying) = std::thread::scope(|s| {
         let applier = laptop.map(|laptop| {
             s.spawn(move || -> anyhow::Result<f64> {
                 let mut applying = 0.0;
@@ -304,7 +304,7 @@ fn seed_history(
                 Ok(applying)
             })
         });
-        let serve = || -> anyhow::Result<(i64, f64)> {
+        let serve = || -> anyhow::Result<f64> {
             let (mut server_seq, mut serving) = (0i64, 0.0);
             for d in 0..devices {
                 let changes = total / devices + usize::from(d < total % devices);
@@ -318,13 +318,13 @@ fn seed_history(
                     server.store.push(history.device_id, &rows)?;
                     serving += served.elapsed().as_secs_f64();
                     server_seq += rows.len() as i64;
-                    if with_laptop && pages.send((Arc::new(rows), server_seq)).is_err() {
+                    if with_laptop && pages.send((rows, server_seq)).is_err() {
                         // The laptop failed; its error is reported below.
-                        return Ok((server_seq, serving));
+                        return Ok(serving);
                     }
                 }
             }
-            Ok((server_seq, serving))
+            Ok(serving)
         };
         let served = serve();
         drop(pages);
@@ -334,8 +334,7 @@ fn seed_history(
                 .map_err(|_| anyhow!("the laptop thread panicked"))??,
             None => 0.0,
         };
-        let (server_seq, serving) = served?;
-        anyhow::Ok((server_seq, serving, applying))
+        anyhow::Ok((served?, applying))
     })?;
     eprintln!(
         "set up {total} changes from {devices} devices in {:.1} s (server store {serving:.1} s{})",
@@ -346,7 +345,7 @@ fn seed_history(
             String::new()
         }
     );
-    Ok(server_seq)
+    Ok(())
 }
 
 /// First pull: a fresh, newly enrolled laptop pulls 100,000 changes made by 4 other
