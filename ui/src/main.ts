@@ -209,11 +209,13 @@ const LISTINGS = new Set(["organisations", "not-contacted", "detail", "meetings"
  * on "Sync now"), so nobody loses their place or their typing.
  */
 async function refreshAfterSync(s: Session): Promise<void> {
+  // Always: a new laptop that enrolled first must not be offered the demo data once the
+  // programme's data has arrived.
+  s.status = await api.appStatus();
   const main = byId("main");
   const active = document.activeElement;
   const busy = active !== null && active !== main && active !== document.body && main.contains(active);
   if (busy || !LISTINGS.has(parse(location.hash).name)) return;
-  s.status = await api.appStatus();
   await render(s, false);
 }
 

@@ -3,9 +3,11 @@
 //!
 //! 1. A fresh database and no server: the header says "Not enrolled for sync"; enrolling
 //!    with the server's address says beside the address that it cannot be reached.
-//! 2. The server starts: a wrong code is refused beside the code; the right one, typed and
-//!    submitted with Enter, enrols the laptop, and the header turns to "Synced at HH:MM".
-//!    Settings shows the user, role, server and where the device token is kept.
+//! 2. The server starts, holding the other laptop's organisation: a wrong code is refused
+//!    beside the code; the right one, typed and submitted with Enter, enrols the laptop,
+//!    and the header turns to "Synced at HH:MM". Settings shows the user, role, server and
+//!    where the device token is kept; the directory shows the received organisation (not
+//!    the first-run offer of demo data).
 //! 3. An organisation added in the app: the header counts 1 change waiting, then syncs it
 //!    in the background (no button) and the second laptop receives it.
 //! 4. The second laptop adds one and syncs; "Sync now" brings it onto the open list.
@@ -248,8 +250,29 @@ async fn scenario(client: &Client, display: &Display, dir: &Path, server: &Serve
     )
     .await?;
 
-    // 2. The server starts; a wrong code, then the right one.
+    // 2. The server starts and already holds the other laptop's organisation; a wrong
+    //    code, then the right one.
     let _serving = server.serve()?;
+    laptop(&cli, &other, &["init"])?;
+    let code = server.enrolment_code("ben")?;
+    laptop(
+        &cli,
+        &other,
+        &["enrol", "--server", &server.url(), "--code", &code],
+    )?;
+    laptop(
+        &cli,
+        &other,
+        &[
+            "org",
+            "add",
+            "--name",
+            "Westside Women's Health",
+            "--ref",
+            "GB-CHC-1000004",
+        ],
+    )?;
+    laptop(&cli, &other, &["sync"])?;
     press_enter(client, "#enrol-code").await?;
     wait_for_text(
         client,
@@ -295,6 +318,13 @@ async fn scenario(client: &Client, display: &Display, dir: &Path, server: &Serve
     )
     .await?;
     screenshot(client, display, dir).await?;
+    // The programme's data arrived with the first sync, so the directory shows it rather
+    // than offering a fresh laptop the demo data.
+    click(client, "#nav-organisations").await?;
+    wait_for_text(client, "#org-results", "the received organisation", |t| {
+        t.contains("Westside Women's Health")
+    })
+    .await?;
 
     // 3. A change in the app goes out in the background, with no button pressed.
     record_indicator(client).await?;
@@ -311,13 +341,6 @@ async fn scenario(client: &Client, display: &Display, dir: &Path, server: &Serve
         seen.iter().any(|t| t.ends_with(" · 1 change waiting")),
         "the indicator never counted the waiting change: {seen:?}"
     );
-    laptop(&cli, &other, &["init"])?;
-    let code = server.enrolment_code("ben")?;
-    laptop(
-        &cli,
-        &other,
-        &["enrol", "--server", &server.url(), "--code", &code],
-    )?;
     laptop(&cli, &other, &["sync"])?;
     let list = laptop(&cli, &other, &["org", "list"])?;
     ensure!(
