@@ -78,9 +78,10 @@ pub struct SyncView {
 }
 
 impl SyncView {
+    /// Before the worker's first word: it syncs (or finds it is not enrolled) at once.
     fn starting() -> SyncView {
         SyncView {
-            state: "not enrolled".into(),
+            state: "syncing".into(),
             last_sync: None,
             waiting: 0,
             reason: None,
@@ -557,16 +558,14 @@ mod tests {
     }
 
     #[test]
-    fn nothing_listening_is_offline_within_the_probe_time() {
+    fn the_probe_tells_a_closed_port_from_a_listening_one() {
         // Bind and drop to find a port nobody listens on.
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        let started = Instant::now();
         assert!(probe(&format!("http://127.0.0.1:{port}")).is_err());
-        assert!(started.elapsed() < PROBE + Duration::from_secs(1));
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let open = format!("http://{}", listener.local_addr().unwrap());
         assert!(probe(&open).is_ok());

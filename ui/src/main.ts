@@ -178,6 +178,7 @@ async function start(): Promise<void> {
   } catch (e) {
     // Without a database the navigation leads nowhere, so only the explanation is shown.
     document.querySelector("nav")?.setAttribute("hidden", "");
+    byId("sync-indicator").hidden = true;
     byId("main").replaceChildren(
       h("h1", { tabindex: "-1" }, "Trellis could not open its data"),
       h("p", { "data-testid": "startup-error" }, asCommandError(e).message),
