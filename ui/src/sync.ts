@@ -10,6 +10,17 @@ type Listener = (view: SyncView) => void;
 let current: SyncView | null = null;
 /** The last state other than "syncing", to announce only real changes. */
 let lastSettled: SyncView["state"] | null = null;
+/** "Sync now" was pressed: announce the outcome of that sync whatever it is. */
+let askedToSync = false;
+
+function say(text: string): void {
+  const region = byId("sync-announce");
+  // Clearing first makes a repeated sentence be read again.
+  region.textContent = "";
+  window.setTimeout(() => {
+    region.textContent = text;
+  }, 30);
+}
 const listeners = new Set<Listener>();
 
 function changes(n: number): string {
@@ -57,10 +68,12 @@ function show(view: SyncView, onReceived: () => void): void {
   byId("sync-indicator").dataset.state = view.state;
   // Screen readers hear changes of state (offline, synced, refused), not every minute's
   // "Syncing…" and new time, which would interrupt whatever they are reading.
-  if (view.state !== "syncing" && view.state !== lastSettled) {
-    // The first state is on screen from the start; it is not news.
-    if (lastSettled !== null) byId("sync-announce").textContent = syncText(view);
+  if (view.state !== "syncing" && (view.state !== lastSettled || askedToSync)) {
+    // The first state is on screen from the start; it is not news. After "Sync now" the
+    // outcome is, even when it is the same as before (still offline).
+    if (lastSettled !== null || askedToSync) say(syncText(view));
     lastSettled = view.state;
+    askedToSync = false;
   }
   if (before?.state === "syncing" && view.state === "synced" && view.received > 0) onReceived();
   for (const fn of [...listeners]) fn(view);
@@ -70,6 +83,11 @@ function show(view: SyncView, onReceived: () => void): void {
  * brought changes from other laptops, so the screen can show them. */
 export async function startSyncIndicator(onReceived: () => void): Promise<void> {
   byId("sync-now").addEventListener("click", () => {
+    if (current?.state === "not enrolled") {
+      say("This laptop is not enrolled for sync yet: enrol it in Settings.");
+      return;
+    }
+    askedToSync = true;
     api.syncNow().catch((e) => alertError(`Could not start a sync: ${asCommandError(e).message}`));
   });
   // Listen first, then ask: a state emitted in between is not missed (a newer event

@@ -181,6 +181,34 @@ async fn wait_for_history(
     }
 }
 
+/// Polls the indicator's live region, which is visually hidden, so WebDriver's visible
+/// text would be empty: its textContent is read instead.
+async fn wait_for_announcement(
+    client: &Client,
+    what: &str,
+    check: impl Fn(&str) -> bool,
+) -> Result<()> {
+    let deadline = Instant::now() + CALL;
+    loop {
+        let said = within(
+            "reading the sync announcement",
+            CALL,
+            client.execute(
+                "return document.getElementById('sync-announce').textContent;",
+                vec![],
+            ),
+        )
+        .await?;
+        if said.as_str().is_some_and(&check) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("{what} was not announced; the live region says {said}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn add_organisation(client: &Client, name: &str, org_ref: &str) -> Result<()> {
     click(client, "#nav-add-organisation").await?;
     wait_for(client, "#org-form").await?;
@@ -229,6 +257,11 @@ async fn scenario(client: &Client, display: &Display, dir: &Path, server: &Serve
     wait_for(client, "[data-testid=first-run]").await?;
     wait_for_text(client, SYNC_TEXT, "not enrolled", |t| {
         t == "Not enrolled for sync"
+    })
+    .await?;
+    click(client, "#sync-now").await?;
+    wait_for_announcement(client, "that Sync now needs enrolment", |t| {
+        t.contains("not enrolled for sync yet: enrol it in Settings")
     })
     .await?;
     click(client, "#nav-settings").await?;
@@ -384,26 +417,10 @@ async fn scenario(client: &Client, display: &Display, dir: &Path, server: &Serve
         t == "Offline · 1 change waiting"
     })
     .await?;
-    // The live region is visually hidden, so WebDriver's visible text is empty: read it.
-    let deadline = Instant::now() + CALL;
-    loop {
-        let said = within(
-            "reading the sync announcement",
-            CALL,
-            client.execute(
-                "return document.getElementById('sync-announce').textContent;",
-                vec![],
-            ),
-        )
-        .await?;
-        if said == "Offline · 1 change waiting" {
-            break;
-        }
-        if Instant::now() > deadline {
-            bail!("the change to offline was not announced; the live region says {said}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_for_announcement(client, "the change to offline", |t| {
+        t == "Offline · 1 change waiting"
+    })
+    .await?;
     // "Sync now" while the server is down tries again and ends offline, still counting.
     record_indicator(client).await?;
     click(client, "#sync-now").await?;
