@@ -3,7 +3,7 @@
 //! HOME), driven through the real `trellis` CLI against a real server over loopback.
 //! Without a credential store the token falls back to the 0600 settings file and says why.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use tempfile::TempDir;
@@ -86,15 +86,20 @@ fn settings(db: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-#[test]
-fn the_token_lives_in_the_secret_service_not_the_settings_file() {
+/// A server, and where a laptop's database and its user's home (with the keyring) go.
+fn keyring_laptop() -> (TestServer, TempDir, PathBuf, PathBuf) {
     need("dbus-run-session");
     need("gnome-keyring-daemon");
-    let server = TestServer::start();
     let dir = TempDir::new().unwrap();
     let home = dir.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
     let db = dir.path().join("laptop.sqlite3");
+    (TestServer::start(), dir, home, db)
+}
+
+#[test]
+fn the_token_lives_in_the_secret_service_not_the_settings_file() {
+    let (server, _dir, home, db) = keyring_laptop();
     let code = server.code("amina", Role::Staff);
 
     let out = ok(in_keyring_session(
@@ -189,13 +194,7 @@ fn without_a_credential_store_the_token_goes_to_a_private_file_and_says_why() {
 
 #[test]
 fn asking_for_the_file_keeps_the_token_out_of_an_available_keyring() {
-    need("dbus-run-session");
-    need("gnome-keyring-daemon");
-    let server = TestServer::start();
-    let dir = TempDir::new().unwrap();
-    let home = dir.path().join("home");
-    std::fs::create_dir_all(&home).unwrap();
-    let db = dir.path().join("laptop.sqlite3");
+    let (server, _dir, home, db) = keyring_laptop();
     let code = server.code("chen", Role::Staff);
     let out = ok(in_keyring_session(
         &home,

@@ -45,25 +45,56 @@ fn scores_of(store: &Store, kind: &str, application: Uuid) -> Vec<String> {
         .collect()
 }
 
+/// A staff laptop with the demo programme and two more assessors, Zara and Yusuf.
+struct DemoPanel {
+    staff: Store,
+    zara: Uuid,
+    yusuf: Uuid,
+    /// The demo round's first two applications.
+    x: Uuid,
+    y: Uuid,
+    /// Any valid sheet of scores for the round's rubric.
+    sheet: Vec<Score>,
+}
+
+impl DemoPanel {
+    fn new(server: &TestServer, dir: &TempDir) -> DemoPanel {
+        let mut staff = server.laptop(dir.path(), "staff", "sam", Role::Staff);
+        staff.load_demo(today()).unwrap();
+        let zara = staff.add_panel_member("Zara", PanelRole::Assessor).unwrap();
+        let yusuf = staff
+            .add_panel_member("Yusuf", PanelRole::Assessor)
+            .unwrap();
+        let round = staff.rounds().unwrap()[0].id;
+        let apps = staff.applications(round).unwrap();
+        let sheet = log(&staff)
+            .into_iter()
+            .find(|(k, _)| k == "score.submit")
+            .map(|(_, p)| serde_json::from_value(p["scores"].clone()).unwrap())
+            .unwrap();
+        DemoPanel {
+            staff,
+            zara,
+            yusuf,
+            x: apps[0].id,
+            y: apps[1].id,
+            sheet,
+        }
+    }
+}
+
 #[test]
 fn each_role_receives_only_what_it_may_see() {
     let server = TestServer::start();
     let dir = TempDir::new().unwrap();
-    let mut staff = server.laptop(dir.path(), "staff", "sam", Role::Staff);
-    staff.load_demo(today()).unwrap();
-    let zara = staff.add_panel_member("Zara", PanelRole::Assessor).unwrap();
-    let yusuf = staff
-        .add_panel_member("Yusuf", PanelRole::Assessor)
-        .unwrap();
-    let round = staff.rounds().unwrap()[0].id;
-    let apps = staff.applications(round).unwrap();
-    let (x, y) = (apps[0].id, apps[1].id);
-    // Any valid sheet of scores for the round's rubric.
-    let sheet: Vec<Score> = log(&staff)
-        .into_iter()
-        .find(|(k, _)| k == "score.submit")
-        .map(|(_, p)| serde_json::from_value(p["scores"].clone()).unwrap())
-        .unwrap();
+    let DemoPanel {
+        mut staff,
+        zara,
+        yusuf,
+        x,
+        y,
+        sheet,
+    } = DemoPanel::new(&server, &dir);
     for app in [x, y] {
         staff.assign(app, zara).unwrap();
         staff.assign(app, yusuf).unwrap();
@@ -215,19 +246,14 @@ fn a_laptop_holding_grants_work_is_not_enrolled_as_a_facilitator_and_the_code_is
 fn a_panel_member_scores_only_as_themselves() {
     let server = TestServer::start();
     let dir = TempDir::new().unwrap();
-    let mut staff = server.laptop(dir.path(), "staff", "sam", Role::Staff);
-    staff.load_demo(today()).unwrap();
-    let zara = staff.add_panel_member("Zara", PanelRole::Assessor).unwrap();
-    let yusuf = staff
-        .add_panel_member("Yusuf", PanelRole::Assessor)
-        .unwrap();
-    let round = staff.rounds().unwrap()[0].id;
-    let x = staff.applications(round).unwrap()[0].id;
-    let sheet: Vec<Score> = log(&staff)
-        .into_iter()
-        .find(|(k, _)| k == "score.submit")
-        .map(|(_, p)| serde_json::from_value(p["scores"].clone()).unwrap())
-        .unwrap();
+    let DemoPanel {
+        mut staff,
+        zara,
+        yusuf,
+        x,
+        sheet,
+        ..
+    } = DemoPanel::new(&server, &dir);
     staff.assign(x, zara).unwrap();
     staff.assign(x, yusuf).unwrap();
     sync(&mut staff).unwrap();
