@@ -51,3 +51,51 @@ fn two_laptops_converge_through_the_server() {
         assert_eq!(mode & 0o777, 0o600, "the token file is the user's alone");
     }
 }
+
+#[test]
+fn a_laptop_moved_to_a_new_server_sends_and_receives_everything_there() {
+    let (old, new) = (TestServer::start(), TestServer::start());
+    let dir = TempDir::new().unwrap();
+    let mut a = old.laptop(dir.path(), "a", "amina", Role::Staff);
+    let mut b = old.laptop(dir.path(), "b", "ben", Role::Staff);
+    for i in 0..3 {
+        a.add_organisation(&org(&format!("A group {i}"), 1_000_000 + i))
+            .unwrap();
+        b.add_organisation(&org(&format!("B group {i}"), 2_000_000 + i))
+            .unwrap();
+    }
+    sync(&mut b).unwrap();
+    sync(&mut a).unwrap();
+    assert_eq!(a.sync_state().unwrap().pull_cursor, 6);
+    // The new server already holds another laptop's work.
+    let mut c = new.laptop(dir.path(), "c", "chen", Role::Staff);
+    for i in 0..4 {
+        c.add_organisation(&org(&format!("C group {i}"), 3_000_000 + i))
+            .unwrap();
+    }
+    sync(&mut c).unwrap();
+    // Amina's laptop moves: its own changes, and the ones it received from Ben, are all
+    // already here; the new server must get hers and she must get all of Chen's.
+    trellis_sync::client::enrol(&a, &new.url, &new.code("amina", Role::Staff)).unwrap();
+    sync(&mut a).unwrap();
+    assert_eq!(
+        new.changes_stored(),
+        4 + 3,
+        "Chen's four and Amina's own three"
+    );
+    let names: Vec<String> = a
+        .organisations("", chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap())
+        .unwrap()
+        .into_iter()
+        .map(|o| o.name)
+        .collect();
+    assert_eq!(names.iter().filter(|n| n.starts_with("C group")).count(), 4);
+    assert_eq!(names.len(), 10);
+    // The same device enrolling there again is refused, and its positions stay.
+    let err = trellis_sync::client::enrol(&a, &new.url, &new.code("amina", Role::Staff))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("already_enrolled"), "{err}");
+    let state = a.sync_state().unwrap();
+    assert_eq!((state.waiting, state.pull_cursor), (0, 7));
+}

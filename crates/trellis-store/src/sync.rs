@@ -119,6 +119,15 @@ impl Store {
         Ok(())
     }
 
+    /// Forgets what a server acknowledged and sent, for enrolling with a different server:
+    /// every local change is offered again (a server stores each once) and everything is
+    /// pulled from the start (changes already here count as duplicates).
+    pub fn reset_sync_positions(&self) -> Result<(), StoreError> {
+        self.conn
+            .execute("UPDATE sync_state SET pushed_seq = 0, pull_cursor = 0", [])?;
+        Ok(())
+    }
+
     /// Applies a page of changes from other devices in one transaction, and moves the pull
     /// cursor to `cursor` in the same transaction, so a crash mid-pull leaves the previous
     /// consistent state and the page is simply fetched again. A malformed change refuses

@@ -268,8 +268,11 @@ fn answer<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// Exchanges a one-time code for a device token and keeps it beside the database.
+/// Exchanges a one-time code for a device token and keeps it beside the database. A
+/// laptop moving to a different server starts its sync positions again, so nothing is
+/// skipped on the new server because the old one had it.
 pub fn enrol(store: &Store, server: &str, code: &str) -> Result<(Credentials, PathBuf), SyncError> {
+    let previous = Credentials::load(store.path()).ok().flatten();
     let req = EnrolRequest {
         code: code.into(),
         device_id: store.device_id(),
@@ -289,6 +292,10 @@ pub fn enrol(store: &Store, server: &str, code: &str) -> Result<(Credentials, Pa
         device_id: Some(store.device_id()),
         why_file: None,
     };
+    let moved = previous.is_none_or(|p| p.server != creds.server);
+    if moved {
+        store.reset_sync_positions()?;
+    }
     let path = creds.keep(store.path())?;
     Ok((creds, path))
 }
