@@ -138,8 +138,11 @@ impl From<ServerStoreError> for ApiError {
     fn from(e: ServerStoreError) -> Self {
         match e {
             ServerStoreError::BadCode => ApiError::new(StatusCode::FORBIDDEN, "bad_code", e.to_string()),
-            ServerStoreError::DeviceEnrolled(_) => {
-                ApiError::new(StatusCode::CONFLICT, "already_enrolled", e.to_string())
+            ServerStoreError::DeviceRevoked(_) => {
+                ApiError::new(StatusCode::FORBIDDEN, "revoked", e.to_string())
+            }
+            ServerStoreError::DeviceOfAnotherUser { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "another_users_device", e.to_string())
             }
             ServerStoreError::Gap { expected, .. } => {
                 let mut err = ApiError::new(StatusCode::CONFLICT, "gap", e.to_string());

@@ -29,8 +29,10 @@ pub enum ServerStoreError {
     NoDevice(String),
     #[error("enrolment code unknown, already used or expired: ask for a new one")]
     BadCode,
-    #[error("device {0} is already enrolled")]
-    DeviceEnrolled(Uuid),
+    #[error("device {0} was revoked by an administrator and may not enrol again: start Trellis on a new database to enrol this laptop afresh")]
+    DeviceRevoked(Uuid),
+    #[error("this laptop (device {device}) syncs as {holder}, and what it holds was sent for {holder}'s role: to sync as someone else, start Trellis on a new database; the code was not used")]
+    DeviceOfAnotherUser { device: Uuid, holder: String },
     /// A change would leave a hole in the device's series; it must re-send from `expected`.
     #[error("change number {got} skips ahead: the server expects number {expected} from this device next")]
     Gap { expected: i64, got: i64 },
@@ -306,23 +308,33 @@ impl ServerStore for SqliteServerStore {
             )
             .optional()?;
         let user = user.ok_or(ServerStoreError::BadCode)?;
-        let exists: Option<i64> = tx
+        let existing: Option<(bool, String)> = tx
             .query_row(
-                "SELECT 1 FROM devices WHERE id = ?1",
+                "SELECT revoked, user FROM devices WHERE id = ?1",
                 [device.to_string()],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        if exists.is_some() {
-            return Err(ServerStoreError::DeviceEnrolled(device));
+        match existing {
+            Some((true, _)) => return Err(ServerStoreError::DeviceRevoked(device)),
+            // What the laptop holds was sent for its user's role; another user's role may
+            // see more or less, so that user starts on a new database instead.
+            Some((false, holder)) if holder != user => {
+                return Err(ServerStoreError::DeviceOfAnotherUser { device, holder })
+            }
+            _ => {}
         }
         let token = new_token();
         tx.execute(
             "UPDATE enrolment_codes SET used = 1 WHERE code = ?1",
             [&code],
         )?;
+        // The same user enrolling the laptop again (a lost token, a reset keyring) gets a
+        // new token; the old one stops working.
         tx.execute(
-            "INSERT INTO devices (id, user, token_hash, enrolled_at) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO devices (id, user, token_hash, enrolled_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(id) DO UPDATE SET user = excluded.user, token_hash = excluded.token_hash,
+               enrolled_at = excluded.enrolled_at",
             params![
                 device.to_string(),
                 user,
@@ -501,7 +513,7 @@ impl ServerStore for SqliteServerStore {
                     .collect::<Result<_, _>>()?;
                 for (seq, body, assessor) in rows {
                     let mine = assessor.as_ref().is_some_and(|a| blind.members.contains(a));
-                    if !mine && blind.may_see(&conn, application)? {
+                    if !mine && blind.may_see(&conn, application, seq)? {
                         out.push(decode(seq, &body)?);
                     }
                 }
@@ -526,7 +538,7 @@ impl ServerStore for SqliteServerStore {
                         } else if kind == "score.draft" {
                             false
                         } else {
-                            blind.may_see(&conn, app)?
+                            blind.may_see(&conn, app, *seq)?
                         }
                     }
                     ("score.draft" | "score.submit" | "score.revise", None, _, _) => false,
@@ -572,20 +584,43 @@ impl Blind {
         }))
     }
 
-    /// [`may_see_others_scores`] for one application, from what the server holds now.
-    fn may_see(&self, conn: &Connection, application: &str) -> Result<bool, ServerStoreError> {
-        let mut submitted = false;
+    /// [`may_see_others_scores`] for another assessor's score on `application` stored at
+    /// `score_seq`. Whether the viewer had declared a conflict is judged at the later of
+    /// that score and the viewer's first submission for the application, never at the
+    /// time of the pull: a score once sent stays sent, so a laptop that synced all along
+    /// holds exactly what a laptop pulling everything now receives.
+    fn may_see(
+        &self,
+        conn: &Connection,
+        application: &str,
+        score_seq: i64,
+    ) -> Result<bool, ServerStoreError> {
+        let mut first_submission: Option<i64> = None;
+        for member in &self.members {
+            let seq: Option<i64> = conn.query_row(
+                "SELECT MIN(server_seq) FROM changes WHERE application_id = ?1 AND assessor_id = ?2 AND kind = 'score.submit'",
+                params![application, member],
+                |r| r.get(0),
+            )?;
+            first_submission = match (first_submission, seq) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        let submitted = first_submission.is_some();
+        let until = match (self.role, first_submission) {
+            (PanelRole::Assessor, Some(first)) => first.max(score_seq),
+            (PanelRole::Assessor, None) => return Ok(false),
+            _ => score_seq,
+        };
         let mut conflicted = false;
         for member in &self.members {
-            let (s, c): (bool, bool) = conn.query_row(
-                "SELECT
-                   EXISTS(SELECT 1 FROM changes WHERE application_id = ?1 AND assessor_id = ?2 AND kind = 'score.submit'),
-                   EXISTS(SELECT 1 FROM changes WHERE application_id = ?1 AND assessor_id = ?2 AND kind = 'conflict.declare' AND conflicted = 1)",
-                params![application, member],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+            conflicted |= conn.query_row(
+                "SELECT EXISTS(SELECT 1 FROM changes WHERE application_id = ?1 AND assessor_id = ?2
+                 AND kind = 'conflict.declare' AND conflicted = 1 AND server_seq < ?3)",
+                params![application, member, until],
+                |r| r.get::<_, bool>(0),
             )?;
-            submitted |= s;
-            conflicted |= c;
         }
         Ok(may_see_others_scores(submitted, conflicted, self.role))
     }

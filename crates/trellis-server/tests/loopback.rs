@@ -5,7 +5,8 @@ mod common;
 use common::TestServer;
 use tempfile::TempDir;
 use trellis_core::organisation::OrganisationInput;
-use trellis_server::Role;
+use trellis_server::{Role, ServerStore};
+use trellis_store::Store;
 use trellis_sync::client::{credentials_path, sync};
 
 fn org(name: &str, n: u32) -> OrganisationInput {
@@ -91,11 +92,61 @@ fn a_laptop_moved_to_a_new_server_sends_and_receives_everything_there() {
         .collect();
     assert_eq!(names.iter().filter(|n| n.starts_with("C group")).count(), 4);
     assert_eq!(names.len(), 10);
-    // The same device enrolling there again is refused, and its positions stay.
-    let err = trellis_sync::client::enrol(&a, &new.url, &new.code("amina", Role::Staff))
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("already_enrolled"), "{err}");
+    // Enrolling there again as the same user keeps the positions: nothing is re-sent.
+    trellis_sync::client::enrol(&a, &new.url, &new.code("amina", Role::Staff)).unwrap();
     let state = a.sync_state().unwrap();
     assert_eq!((state.waiting, state.pull_cursor), (0, 7));
+}
+
+#[test]
+fn a_laptop_enrolled_again_keeps_its_user_and_gets_a_new_token() {
+    let server = TestServer::start();
+    let dir = TempDir::new().unwrap();
+    let mut laptop = server.laptop(dir.path(), "shared", "femi", Role::Facilitator);
+    laptop
+        .add_organisation(&org("Riverside Elders", 1_000_001))
+        .unwrap();
+    sync(&mut laptop).unwrap();
+    let old_token = trellis_sync::client::Credentials::load(laptop.path())
+        .unwrap()
+        .unwrap()
+        .token;
+    // Handed to another person: refused, and the code is still good for a new database.
+    let code = server.code("sian", Role::Staff);
+    let err = trellis_sync::client::enrol(&laptop, &server.url, &code)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("409 another_users_device") && err.contains("new database"),
+        "{err}"
+    );
+    let fresh = Store::open(&dir.path().join("fresh.sqlite3")).unwrap();
+    trellis_sync::client::enrol(&fresh, &server.url, &code).unwrap();
+    // The same user again (a lost token): a new token, the old one refused, nothing resent.
+    trellis_sync::client::enrol(
+        &laptop,
+        &server.url,
+        &server.code("femi", Role::Facilitator),
+    )
+    .unwrap();
+    assert_eq!(sync(&mut laptop).unwrap().pushed, 0);
+    let res = reqwest::blocking::Client::new()
+        .get(format!("{}/v1/pull?after=0", server.url))
+        .bearer_auth(old_token)
+        .send()
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+    // A revoked laptop may not enrol itself back in.
+    server.store.revoke(laptop.device_id()).unwrap();
+    let err = trellis_sync::client::enrol(
+        &laptop,
+        &server.url,
+        &server.code("femi", Role::Facilitator),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("403 revoked") && err.contains("new database"),
+        "{err}"
+    );
 }

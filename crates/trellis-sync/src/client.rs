@@ -269,8 +269,8 @@ fn answer<T: serde::de::DeserializeOwned>(
 }
 
 /// Exchanges a one-time code for a device token and keeps it beside the database. A
-/// laptop moving to a different server starts its sync positions again, so nothing is
-/// skipped on the new server because the old one had it.
+/// laptop moving to a different server or user starts its sync positions again, so
+/// nothing is skipped because the old server had it or the old role could not see it.
 pub fn enrol(store: &Store, server: &str, code: &str) -> Result<(Credentials, PathBuf), SyncError> {
     let previous = Credentials::load(store.path()).ok().flatten();
     let req = EnrolRequest {
@@ -292,7 +292,9 @@ pub fn enrol(store: &Store, server: &str, code: &str) -> Result<(Credentials, Pa
         device_id: Some(store.device_id()),
         why_file: None,
     };
-    let moved = previous.is_none_or(|p| p.server != creds.server);
+    // Another server, or another user (whose role may receive what the last one's did
+    // not): start again from nothing so that nothing is skipped.
+    let moved = previous.is_none_or(|p| p.server != creds.server || p.user != creds.user);
     if moved {
         store.reset_sync_positions()?;
     }

@@ -103,7 +103,7 @@ export function settings(main: HTMLElement): void {
         `This laptop is enrolled as ${v.user ?? "?"} (${v.role ?? "?"}) with ${v.server ?? server.value}. ${v.token_kept ?? ""}`.trim(),
       );
       box.replaceChildren(facts(syncView() ?? v));
-      title.textContent = "Enrol again (another server or user)";
+      title.textContent = "Enrol again (a new code, or another server)";
     } catch (e) {
       const err = asCommandError(e);
       alertError(err.message);
@@ -118,7 +118,7 @@ export function settings(main: HTMLElement): void {
   });
 
   const enrolled = Boolean(syncView()?.user);
-  const title = h("h2", { id: "enrol-title" }, enrolled ? "Enrol again (another server or user)" : "Enrol this laptop");
+  const title = h("h2", { id: "enrol-title" }, enrolled ? "Enrol again (a new code, or another server)" : "Enrol this laptop");
   main.replaceChildren(
     h(
       "section",
