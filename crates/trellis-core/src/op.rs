@@ -195,6 +195,15 @@ pub enum Operation {
         organisation_id: Uuid,
         large_print: bool,
     },
+    /// A letter set aside (who, why): how a person resolves two letters drafted for one
+    /// application on two laptops. The letter and its versions are kept.
+    #[serde(rename = "letter.withdraw")]
+    LetterWithdraw {
+        id: Uuid,
+        letter_id: Uuid,
+        reason: String,
+        by: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -205,7 +214,7 @@ pub enum OpDecodeError {
     BadPayload { kind: String, reason: String },
 }
 
-pub const KINDS: [&str; 36] = [
+pub const KINDS: [&str; 37] = [
     "organisation.create",
     "organisation.update",
     "contact.log",
@@ -242,6 +251,7 @@ pub const KINDS: [&str; 36] = [
     "letter.approve",
     "letter.state",
     "organisation.preference",
+    "letter.withdraw",
 ];
 
 impl Operation {
@@ -283,6 +293,7 @@ impl Operation {
             Operation::LetterApprove { .. } => KINDS[33],
             Operation::LetterStateSet { .. } => KINDS[34],
             Operation::OrganisationPreference { .. } => KINDS[35],
+            Operation::LetterWithdraw { .. } => KINDS[36],
         }
     }
 
@@ -370,7 +381,9 @@ impl Operation {
                 }
                 Invalid::check(errors)
             }
-            Operation::VoteVoid { reason, by, .. } | Operation::VoteResolve { reason, by, .. } => {
+            Operation::VoteVoid { reason, by, .. }
+            | Operation::VoteResolve { reason, by, .. }
+            | Operation::LetterWithdraw { reason, by, .. } => {
                 let mut errors = Vec::new();
                 if reason.trim().is_empty()
                     || reason.trim() != reason

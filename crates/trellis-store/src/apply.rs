@@ -204,7 +204,8 @@ pub(crate) fn write_tables(
         | Operation::LetterEdit { .. }
         | Operation::LetterApprove { .. }
         | Operation::LetterStateSet { .. }
-        | Operation::OrganisationPreference { .. } => crate::write_letters::write(tx, op, stamp),
+        | Operation::OrganisationPreference { .. }
+        | Operation::LetterWithdraw { .. } => crate::write_letters::write(tx, op, stamp),
     }
 }
 

@@ -125,6 +125,8 @@ impl Store {
             "letter_templates": table(c, "SELECT kind, template FROM letter_template ORDER BY kind", &["template"])?,
             "letters": table(c, "SELECT id, application_id FROM letter ORDER BY id", &[])?,
             "letter_versions": table(c, "SELECT letter_id, version, content, approved_on FROM letter_version ORDER BY letter_id, version", &["content"])?,
+            "letter_version_clashes": table(c, "SELECT letter_id, version, content, hlc, device_id FROM letter_version_clash ORDER BY letter_id, version, hlc, device_id", &["content"])?,
+            "letter_withdrawals": table(c, "SELECT id, letter_id, reason, by_whom AS by, hlc, device_id FROM letter_withdrawal ORDER BY id", &[])?,
             "letter_states": table(c, "SELECT id, letter_id, version, state, date, how, hlc, device_id FROM letter_state ORDER BY id", &[])?,
             "organisation_preferences": table(c, "SELECT organisation_id, large_print FROM organisation_preference ORDER BY organisation_id", &[])?,
             "vote_resolutions": table(c, "SELECT id, ballot_id, voter_key, keep, reason, by_whom AS by, device_id, hlc FROM vote_resolution ORDER BY id", &[])?,

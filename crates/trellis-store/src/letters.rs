@@ -13,7 +13,7 @@ use trellis_core::op::Operation;
 use trellis_core::Invalid;
 use uuid::Uuid;
 
-use crate::write_letters::latest_version;
+use crate::write_letters::{latest_version, letter_conflicts, live_letters, withdrawal};
 use crate::{Store, StoreError};
 
 /// Where a letter is: draft (latest version not approved), approved, printed or sent.
@@ -65,6 +65,12 @@ pub struct LetterView {
     /// Oldest first; the last is the current text.
     pub versions: Vec<LetterVersionView>,
     pub states: Vec<LetterStateView>,
+    /// What a person must settle before this letter is approved, printed or sent: two
+    /// letters for one application, or one version saved with two texts, on two laptops
+    /// offline. Empty when there is nothing to settle.
+    pub conflicts: Vec<String>,
+    /// Why the letter was withdrawn, if it was (kept, never printed).
+    pub withdrawn: Option<String>,
 }
 
 impl LetterView {
@@ -74,8 +80,12 @@ impl LetterView {
             .expect("a letter has at least one version")
     }
 
-    /// The newest approved version: what is printed.
+    /// The newest approved version: what is printed. None while the letter is withdrawn
+    /// or in conflict, so nothing unsettled is printed.
     pub fn approved(&self) -> Option<&LetterVersionView> {
+        if self.withdrawn.is_some() || !self.conflicts.is_empty() {
+            return None;
+        }
         self.versions.iter().rev().find(|v| v.approved_on.is_some())
     }
 
@@ -220,17 +230,28 @@ impl Store {
         Ok(report)
     }
 
+    /// The application's letter (the first by id if two laptops drafted one each and
+    /// neither is withdrawn yet); withdrawn letters are left out.
     pub fn letter_for_application(&self, application_id: Uuid) -> Result<Option<Uuid>, StoreError> {
-        let raw: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT id FROM letter WHERE application_id = ?1",
-                [application_id.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        raw.map(|r| Uuid::parse_str(&r).map_err(|e| bad("letter id", e)))
-            .transpose()
+        Ok(live_letters(&self.conn, application_id)?.first().copied())
+    }
+
+    /// Sets a letter aside (kept, never printed): how a person settles two letters drafted
+    /// for one application on two laptops.
+    pub fn withdraw_letter(
+        &mut self,
+        letter_id: Uuid,
+        reason: &str,
+        by: &str,
+    ) -> Result<Uuid, StoreError> {
+        let id = Uuid::now_v7();
+        self.apply(&Operation::LetterWithdraw {
+            id,
+            letter_id,
+            reason: reason.trim().to_string(),
+            by: by.trim().to_string(),
+        })?;
+        Ok(id)
     }
 
     /// Saves a new version of a letter; returns its number.
@@ -277,6 +298,14 @@ impl Store {
         how: Option<Delivery>,
     ) -> Result<u32, StoreError> {
         let view = self.letter(letter_id)?;
+        if let Some(why) = view.withdrawn.as_ref() {
+            return Err(
+                Invalid::one("letter_id", format!("this letter was withdrawn ({why})")).into(),
+            );
+        }
+        if let Some(why) = view.conflicts.first() {
+            return Err(Invalid::one("letter_id", format!("{why} first")).into());
+        }
         let version = view.approved().map(|v| v.version).ok_or_else(|| {
             Invalid::one(
                 "letter_id",
@@ -398,15 +427,18 @@ impl Store {
             status,
             versions,
             states,
+            conflicts: letter_conflicts(c, id)?,
+            withdrawn: withdrawal(c, id)?,
         })
     }
 
-    /// The round's letters, by organisation name.
+    /// The round's letters that are not withdrawn, by organisation name.
     pub fn round_letters(&self, round_id: Uuid) -> Result<Vec<LetterView>, StoreError> {
         let ids: Vec<String> = self
             .conn
             .prepare(
-                "SELECT l.id FROM letter l JOIN application a ON a.id = l.application_id WHERE a.round_id = ?1 ORDER BY l.id",
+                "SELECT l.id FROM letter l JOIN application a ON a.id = l.application_id WHERE a.round_id = ?1
+                 AND NOT EXISTS (SELECT 1 FROM letter_withdrawal w WHERE w.letter_id = l.id) ORDER BY l.id",
             )?
             .query_map(params![round_id.to_string()], |r| r.get(0))?
             .collect::<Result<_, _>>()?;

@@ -22,6 +22,10 @@ pub const MIGRATIONS: &[(u32, &str)] = &[
     (5, include_str!("../migrations/0005_letters.sql")),
     (6, include_str!("../migrations/0006_sync_state.sql")),
     (7, include_str!("../migrations/0007_evidence_files.sql")),
+    (
+        8,
+        include_str!("../migrations/0008_letters_from_two_laptops.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -458,6 +458,27 @@ impl Store {
                 evidence,
             });
         }
+        // Two laptops may merge two issues into each other offline (X into Y, Y into X):
+        // a cycle. Rather than hide every issue in it, the one with the lowest id stands
+        // and the others fold into it, on every laptop alike.
+        let mut heads = Vec::new();
+        for start in all.iter().filter(|i| i.merged_into.is_some()) {
+            let mut path = vec![start.id];
+            let mut id = start.id;
+            while let Some(next) = all.iter().find(|i| i.id == id).and_then(|i| i.merged_into) {
+                if let Some(at) = path.iter().position(|p| *p == next) {
+                    if let Some(head) = path[at..].iter().min() {
+                        heads.push(*head);
+                    }
+                    break;
+                }
+                path.push(next);
+                id = next;
+            }
+        }
+        for issue in all.iter_mut().filter(|i| heads.contains(&i.id)) {
+            issue.merged_into = None;
+        }
         // Fold each merged issue's sources, quotes and evidence into the issue it became.
         let final_of = |mut id: Uuid| {
             for _ in 0..all.len() {

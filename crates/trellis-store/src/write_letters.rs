@@ -1,10 +1,18 @@
 //! Table writes for letters and organisations' letter preferences (called only from
 //! `apply`). The checks a laptop makes before recording: a letter is drafted only for an
-//! application with a decision, once; an edit is the next version; only the latest
-//! version is approved, once; only an approved letter is printed or sent. Received
-//! changes skip the drafting and approval rules (checked on the laptop that made them)
-//! but not what keeps the data whole (one letter per application, versions numbered in
-//! order, printed or sent only once approved).
+//! application with a decision and no other letter; an edit is the next version; only the
+//! latest version is approved, once, and not while the letter is in conflict; only an
+//! approved letter is printed or sent. Received changes skip those rules (they were
+//! checked on the laptop that made them) and keep only what keeps the data whole (the
+//! letter and application exist), so that letters made on two laptops offline are all
+//! kept and shown for a person to resolve (see `migrations/0008_*.sql`):
+//!
+//! - two letters for one application: both kept; a person withdraws one;
+//! - two texts for one version number: the earliest by clock (hlc, device) holds the
+//!   number, the others go to `letter_version_clash`; a new version resolves it;
+//! - two approvals of one version: the earliest by clock gives the date.
+//!
+//! Each outcome is the same whatever order the changes arrive in.
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use trellis_core::op::Operation;
@@ -47,6 +55,102 @@ fn require_letter(c: &Connection, letter: Uuid) -> Result<(u32, bool), StoreErro
         .ok_or_else(|| Invalid::one("letter_id", format!("no letter with id {letter}")).into())
 }
 
+/// Why a letter was withdrawn, if it was (the earliest withdrawal by clock).
+pub(crate) fn withdrawal(c: &Connection, letter: Uuid) -> Result<Option<String>, StoreError> {
+    Ok(c.query_row(
+        "SELECT reason FROM letter_withdrawal WHERE letter_id = ?1 ORDER BY hlc, device_id, id LIMIT 1",
+        [letter.to_string()],
+        |r| r.get(0),
+    )
+    .optional()?)
+}
+
+/// The application's letters that have not been withdrawn, by id.
+pub(crate) fn live_letters(c: &Connection, application: Uuid) -> Result<Vec<Uuid>, StoreError> {
+    let ids: Vec<String> = c
+        .prepare(
+            "SELECT l.id FROM letter l WHERE l.application_id = ?1
+             AND NOT EXISTS (SELECT 1 FROM letter_withdrawal w WHERE w.letter_id = l.id)
+             ORDER BY l.id",
+        )?
+        .query_map([application.to_string()], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    ids.iter()
+        .map(|i| Uuid::parse_str(i).map_err(|e| StoreError::damaged("letter id", e)))
+        .collect()
+}
+
+/// How many other texts were saved as this version number on other laptops.
+pub(crate) fn clashes(c: &Connection, letter: Uuid, version: u32) -> Result<usize, StoreError> {
+    Ok(c.query_row(
+        "SELECT count(*) FROM letter_version_clash WHERE letter_id = ?1 AND version = ?2",
+        params![letter.to_string(), version],
+        |r| r.get::<_, i64>(0),
+    )? as usize)
+}
+
+fn application_of(c: &Connection, letter: Uuid) -> Result<Option<Uuid>, StoreError> {
+    let raw: Option<String> = c
+        .query_row(
+            "SELECT application_id FROM letter WHERE id = ?1",
+            [letter.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    raw.map(|r| Uuid::parse_str(&r).map_err(|e| StoreError::damaged("letter application", e)))
+        .transpose()
+}
+
+/// The reasons a person must settle before this letter is approved, printed or sent; the
+/// same sentences the app and `trellis letters` show.
+pub(crate) fn letter_conflicts(c: &Connection, letter: Uuid) -> Result<Vec<String>, StoreError> {
+    let mut out = Vec::new();
+    if withdrawal(c, letter)?.is_some() {
+        return Ok(out);
+    }
+    if let Some(app) = application_of(c, letter)? {
+        let others: Vec<String> = live_letters(c, app)?
+            .into_iter()
+            .filter(|l| *l != letter)
+            .map(|l| l.to_string())
+            .collect();
+        if !others.is_empty() {
+            let name = application_name(c, app)?.unwrap_or_else(|| app.to_string());
+            out.push(format!(
+                "{} letters were drafted for {name}'s application on different laptops (this one and {}): keep one and withdraw the other",
+                others.len() + 1,
+                others.join(", ")
+            ));
+        }
+    }
+    if let Some((latest, _)) = latest_version(c, letter)? {
+        let n = clashes(c, letter, latest)?;
+        if n > 0 {
+            out.push(format!(
+                "version {latest} was saved with {} different texts on different laptops: check the text, correct it if needed and save it as a new version",
+                n + 1
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn refuse_if_in_conflict(c: &Connection, letter: Uuid) -> Result<(), StoreError> {
+    match letter_conflicts(c, letter)?.into_iter().next() {
+        Some(why) => Err(Invalid::one("letter_id", format!("{why} first")).into()),
+        None => Ok(()),
+    }
+}
+
+fn refuse_if_withdrawn(c: &Connection, letter: Uuid) -> Result<(), StoreError> {
+    match withdrawal(c, letter)? {
+        Some(why) => {
+            Err(Invalid::one("letter_id", format!("this letter was withdrawn ({why})")).into())
+        }
+        None => Ok(()),
+    }
+}
+
 pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(), StoreError> {
     match op {
         Operation::LetterTemplate { kind, template } => {
@@ -83,14 +187,10 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
                 )
                 .into());
             }
-            let existing: Option<String> = tx
-                .query_row(
-                    "SELECT id FROM letter WHERE application_id = ?1",
-                    [application_id.to_string()],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if let Some(existing) = existing {
+            // Another laptop may have drafted one offline: then both are kept (see above).
+            if let (true, Some(existing)) =
+                (stamp.local, live_letters(tx, *application_id)?.first())
+            {
                 return Err(Invalid::one(
                     "application_id",
                     format!("{name} already has a letter ({existing}); edit that one instead"),
@@ -116,20 +216,56 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
             content,
         } => {
             let (latest, _) = require_letter(tx, *letter_id)?;
-            if *version != latest + 1 {
-                return Err(Invalid::one(
-                    "version",
-                    format!(
-                        "the letter is at version {latest}; an edit makes version {}",
-                        latest + 1
-                    ),
-                )
-                .into());
+            if stamp.local {
+                refuse_if_withdrawn(tx, *letter_id)?;
+                if *version != latest + 1 {
+                    return Err(Invalid::one(
+                        "version",
+                        format!(
+                            "the letter is at version {latest}; an edit makes version {}",
+                            latest + 1
+                        ),
+                    )
+                    .into());
+                }
             }
-            tx.execute(
-                "INSERT INTO letter_version (letter_id, version, content, approved_on, hlc, device_id) VALUES (?1, ?2, ?3, NULL, ?4, ?5)",
-                params![letter_id.to_string(), version, json(content), stamp.hlc, stamp.device_id],
-            )?;
+            let holder: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT hlc, device_id FROM letter_version WHERE letter_id = ?1 AND version = ?2",
+                    params![letter_id.to_string(), version],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let id = letter_id.to_string();
+            match holder {
+                None => {
+                    tx.execute(
+                        "INSERT INTO letter_version (letter_id, version, content, approved_on, hlc, device_id) VALUES (?1, ?2, ?3, NULL, ?4, ?5)",
+                        params![id, version, json(content), stamp.hlc, stamp.device_id],
+                    )?;
+                }
+                // Another laptop saved this number too: the earliest text by clock holds
+                // it, the others are kept beside it.
+                Some((hlc, device))
+                    if (stamp.hlc.as_str(), stamp.device_id) < (hlc.as_str(), device.as_str()) =>
+                {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO letter_version_clash (letter_id, version, content, hlc, device_id)
+                         SELECT letter_id, version, content, hlc, device_id FROM letter_version WHERE letter_id = ?1 AND version = ?2",
+                        params![id, version],
+                    )?;
+                    tx.execute(
+                        "UPDATE letter_version SET content = ?3, hlc = ?4, device_id = ?5 WHERE letter_id = ?1 AND version = ?2",
+                        params![id, version, json(content), stamp.hlc, stamp.device_id],
+                    )?;
+                }
+                Some(_) => {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO letter_version_clash (letter_id, version, content, hlc, device_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![id, version, json(content), stamp.hlc, stamp.device_id],
+                    )?;
+                }
+            }
             Ok(())
         }
         Operation::LetterApprove {
@@ -138,25 +274,46 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
             date,
         } => {
             let (latest, approved) = require_letter(tx, *letter_id)?;
-            let approved = approved && *version == latest;
-            if stamp.local && *version != latest {
-                return Err(Invalid::one(
-                    "version",
-                    format!("only the latest version ({latest}) can be approved"),
-                )
-                .into());
+            if stamp.local {
+                if *version != latest {
+                    return Err(Invalid::one(
+                        "version",
+                        format!("only the latest version ({latest}) can be approved"),
+                    )
+                    .into());
+                }
+                if approved {
+                    return Err(Invalid::one(
+                        "version",
+                        format!("version {latest} is already approved"),
+                    )
+                    .into());
+                }
+                refuse_if_withdrawn(tx, *letter_id)?;
+                refuse_if_in_conflict(tx, *letter_id)?;
             }
-            if stamp.local && approved {
+            let exists: Option<i64> = tx
+                .query_row(
+                    "SELECT 1 FROM letter_version WHERE letter_id = ?1 AND version = ?2",
+                    params![letter_id.to_string(), version],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if exists.is_none() {
+                // Refused rather than lost: the version comes first in any sync.
                 return Err(Invalid::one(
                     "version",
-                    format!("version {latest} is already approved"),
+                    format!("this letter has no version {version} to approve"),
                 )
                 .into());
             }
             tx.execute(
-                // An approved version keeps its first approval date, whatever arrives later.
-                "UPDATE letter_version SET approved_on = ?1 WHERE letter_id = ?2 AND version = ?3 AND approved_on IS NULL",
-                params![date.to_string(), letter_id.to_string(), version],
+                // Two laptops may approve one version with different dates: the earliest
+                // approval by clock stands, whatever order they arrive in.
+                "UPDATE letter_version SET approved_on = ?1, approved_hlc = ?4, approved_device = ?5
+                 WHERE letter_id = ?2 AND version = ?3
+                 AND (approved_hlc IS NULL OR (approved_hlc, approved_device) > (?4, ?5))",
+                params![date.to_string(), letter_id.to_string(), version, stamp.hlc, stamp.device_id],
             )?;
             Ok(())
         }
@@ -169,6 +326,10 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
             how,
         } => {
             require_letter(tx, *letter_id)?;
+            if stamp.local {
+                refuse_if_withdrawn(tx, *letter_id)?;
+                refuse_if_in_conflict(tx, *letter_id)?;
+            }
             let approved: Option<i64> = tx
                 .query_row(
                     "SELECT 1 FROM letter_version WHERE letter_id = ?1 AND version = ?2 AND approved_on IS NOT NULL",
@@ -176,7 +337,7 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
                     |r| r.get(0),
                 )
                 .optional()?;
-            if approved.is_none() {
+            if stamp.local && approved.is_none() {
                 return Err(Invalid::one(
                     "version",
                     format!("version {version} of this letter is not approved; approve a letter before it is printed or sent"),
@@ -206,6 +367,24 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
                 set_clock(tx, "organisation_preference", &key, "large_print", stamp)?;
             }
             Ok(())
+        }
+        Operation::LetterWithdraw {
+            id,
+            letter_id,
+            reason,
+            by,
+        } => {
+            require_letter(tx, *letter_id)?;
+            if stamp.local {
+                refuse_if_withdrawn(tx, *letter_id)?;
+            }
+            insert_new(
+                tx,
+                "withdrawal",
+                *id,
+                "INSERT OR IGNORE INTO letter_withdrawal (id, letter_id, reason, by_whom, hlc, device_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id.to_string(), letter_id.to_string(), reason, by, stamp.hlc, stamp.device_id],
+            )
         }
         _ => Err(Invalid::one("kind", format!("{} is not a letters change", op.kind())).into()),
     }

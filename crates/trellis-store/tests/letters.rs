@@ -211,3 +211,194 @@ fn templates_and_large_print_are_last_writer_wins() {
     store.set_large_print(org, false).unwrap();
     assert!(!store.large_print(org).unwrap());
 }
+
+/// Sends the changes `from` made itself, after its `after`th, to `to`, as a sync would.
+fn send(from: &Store, after: usize, to: &mut Store) {
+    let rows = from.local_changes_after(after as i64, 100_000).unwrap();
+    to.apply_remote(&rows, 0).unwrap();
+}
+
+/// Two laptops holding the same decided application: b received a's history (its first
+/// `shared` changes) before both went offline.
+fn two_laptops(dir: &TempDir) -> (Store, Store, usize, Uuid, Uuid) {
+    let (a, round, funded, _) = setup(dir);
+    let mut b = Store::open(&dir.path().join("b.sqlite3")).unwrap();
+    send(&a, 0, &mut b);
+    let shared = a.local_changes_after(0, 100_000).unwrap().len();
+    (a, b, shared, round, funded)
+}
+
+/// Both laptops' offline work reaches two more replicas in different orders (a's first,
+/// or b's first); all four replicas end up identical. Returns a and b synced.
+fn sync_both_orders(dir: &TempDir, mut a: Store, mut b: Store, shared: usize) -> (Store, Store) {
+    let mut first_a = Store::open(&dir.path().join("first-a.sqlite3")).unwrap();
+    send(&a, 0, &mut first_a);
+    send(&b, 0, &mut first_a);
+    let mut first_b = Store::open(&dir.path().join("first-b.sqlite3")).unwrap();
+    let a_rows = a.local_changes_after(0, 100_000).unwrap();
+    first_b.apply_remote(&a_rows[..shared], 0).unwrap();
+    send(&b, 0, &mut first_b);
+    send(&a, shared, &mut first_b);
+    send(&b, 0, &mut a);
+    send(&a, shared, &mut b);
+    let expected = first_a.export_json().unwrap();
+    for (name, replica) in [("b first", &first_b), ("laptop a", &a), ("laptop b", &b)] {
+        assert!(
+            replica.export_json().unwrap() == expected,
+            "{name}: the order changes arrive in makes no difference"
+        );
+        assert!(replica.doctor().unwrap().faults.is_empty());
+    }
+    (a, b)
+}
+
+#[test]
+fn two_letters_drafted_offline_for_one_application_are_both_kept_until_one_is_withdrawn() {
+    let dir = TempDir::new().unwrap();
+    let (mut a, mut b, shared, round, funded) = two_laptops(&dir);
+    let from_a = a.draft_letter(funded).unwrap();
+    let from_b = b.draft_letter(funded).unwrap();
+    let (mut a, b) = sync_both_orders(&dir, a, b, shared);
+
+    for replica in [&a, &b] {
+        let letters = replica.round_letters(round).unwrap();
+        assert_eq!(letters.len(), 2, "both letters are kept");
+        for view in &letters {
+            assert_eq!(view.conflicts.len(), 1, "{:?}", view.conflicts);
+            let c = &view.conflicts[0];
+            assert!(
+                c.contains("2 letters were drafted for Hope Kitchen's application")
+                    && c.contains("withdraw"),
+                "{c}"
+            );
+            assert!(view.approved().is_none());
+        }
+    }
+    // Nothing unsettled is approved or drafted again.
+    let err = message(a.approve_letter(from_a, day(3)).unwrap_err());
+    assert!(err.contains("keep one and withdraw the other"), "{err}");
+    assert!(message(a.draft_letter(funded).unwrap_err()).contains("already has a letter"));
+
+    a.withdraw_letter(from_b, "drafted twice; Sam's is the one to send", "Sam")
+        .unwrap();
+    let view = a.letter(from_b).unwrap();
+    assert_eq!(
+        view.withdrawn.as_deref(),
+        Some("drafted twice; Sam's is the one to send")
+    );
+    assert!(message(a.withdraw_letter(from_b, "again", "Sam").unwrap_err()).contains("withdrawn"));
+    let letters = a.round_letters(round).unwrap();
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0].id, from_a);
+    assert!(letters[0].conflicts.is_empty());
+    assert_eq!(a.letter_for_application(funded).unwrap(), Some(from_a));
+    a.approve_letter(from_a, day(3)).unwrap();
+    a.mark_letter(from_a, LetterState::Printed, day(4), None)
+        .unwrap();
+    let ex = a.export().unwrap();
+    assert_eq!(ex["letters"].as_array().unwrap().len(), 2);
+    assert_eq!(ex["letter_withdrawals"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn one_version_saved_with_two_texts_offline_is_kept_and_settled_by_a_new_version() {
+    let dir = TempDir::new().unwrap();
+    let (mut a, mut b, shared, _, funded) = two_laptops(&dir);
+    // The letter reaches both laptops, then each edits it offline.
+    let letter = a.draft_letter(funded).unwrap();
+    send(&a, shared, &mut b);
+    let shared = a.local_changes_after(0, 100_000).unwrap().len();
+    let mut text = a.letter(letter).unwrap().latest().content.clone();
+    text.heading = "Edited on laptop A".into();
+    assert_eq!(a.edit_letter(letter, &text).unwrap(), 2);
+    text.heading = "Edited on laptop B".into();
+    assert_eq!(b.edit_letter(letter, &text).unwrap(), 2);
+    // Laptop A also approves its version 2 before it hears of B's.
+    a.approve_letter(letter, day(9)).unwrap();
+    let (mut a, b) = sync_both_orders(&dir, a, b, shared);
+
+    let view = a.letter(letter).unwrap();
+    assert_eq!(view.versions.len(), 2, "version 2 holds one text");
+    assert_eq!(view.conflicts.len(), 1, "{:?}", view.conflicts);
+    assert!(
+        view.conflicts[0].contains("version 2 was saved with 2 different texts"),
+        "{}",
+        view.conflicts[0]
+    );
+    let clashes = a.export().unwrap()["letter_version_clashes"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(clashes, 1, "the other text is kept too");
+    assert!(view.approved().is_none(), "nothing unsettled is printed");
+    assert!(message(
+        a.mark_letter(letter, LetterState::Printed, day(10), None)
+            .unwrap_err()
+    )
+    .contains("different texts"));
+    // A person keeps one text as version 3 and approves it.
+    text.heading = "Settled".into();
+    assert_eq!(a.edit_letter(letter, &text).unwrap(), 3);
+    assert!(a.letter(letter).unwrap().conflicts.is_empty());
+    a.approve_letter(letter, day(11)).unwrap();
+    assert_eq!(a.letter(letter).unwrap().approved().unwrap().version, 3);
+    drop(b);
+}
+
+#[test]
+fn the_earliest_approval_of_a_version_gives_its_date_whatever_the_order() {
+    let dir = TempDir::new().unwrap();
+    let (mut a, mut b, shared, _, funded) = two_laptops(&dir);
+    let letter = a.draft_letter(funded).unwrap();
+    send(&a, shared, &mut b);
+    let shared = a.local_changes_after(0, 100_000).unwrap().len();
+    a.approve_letter(letter, day(20)).unwrap();
+    b.approve_letter(letter, day(21)).unwrap();
+    let (a, b) = sync_both_orders(&dir, a, b, shared);
+    // a approved first by the clock (its change was made first on this machine).
+    for replica in [&a, &b] {
+        let view = replica.letter(letter).unwrap();
+        assert_eq!(view.versions[0].approved_on, Some(day(20)));
+    }
+}
+
+#[test]
+fn letters_made_before_schema_8_survive_the_migration() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("old.sqlite3");
+    let (mut store, round, funded, _) = setup(&dir);
+    let letter = store.draft_letter(funded).unwrap();
+    store.approve_letter(letter, day(2)).unwrap();
+    store
+        .mark_letter(letter, LetterState::Sent, day(3), Some(Delivery::Post))
+        .unwrap();
+    let before = store.letter(letter).unwrap();
+    // Rebuild the same rows in a version 7 file, as an older Trellis left them.
+    drop(Store::open_at_version(&path, 7).unwrap());
+    {
+        let old = rusqlite::Connection::open(&path).unwrap();
+        let src = store.path().to_path_buf();
+        old.execute("ATTACH DATABASE ?1 AS new", [src.to_str().unwrap()])
+            .unwrap();
+        old.execute_batch(
+            "PRAGMA foreign_keys = OFF;
+             INSERT INTO organisation SELECT * FROM new.organisation;
+             INSERT INTO round SELECT * FROM new.round;
+             INSERT INTO application SELECT * FROM new.application;
+             INSERT INTO decision SELECT * FROM new.decision;
+             INSERT INTO letter SELECT id, application_id FROM new.letter;
+             INSERT INTO letter_version SELECT letter_id, version, content, approved_on, hlc, device_id FROM new.letter_version;
+             INSERT INTO letter_state SELECT * FROM new.letter_state;",
+        )
+        .unwrap();
+    }
+    let migrated = Store::open(&path).unwrap();
+    assert_eq!(migrated.schema_version().unwrap(), 8);
+    let after = migrated.letter(letter).unwrap();
+    assert_eq!(after.versions, before.versions);
+    assert_eq!(after.states, before.states);
+    assert_eq!(after.status, LetterStatus::Sent);
+    assert_eq!(migrated.round_letters(round).unwrap().len(), 1);
+    let faults = migrated.doctor().unwrap().faults;
+    assert!(faults.iter().all(|f| !f.contains("foreign")), "{faults:?}");
+}

@@ -498,3 +498,46 @@ fn paper_ballots_import_all_or_nothing_with_line_numbers() {
         .iter()
         .all(|v| v.channel == Channel::Import));
 }
+
+#[test]
+fn two_issues_merged_into_each_other_on_two_laptops_leave_one_standing() {
+    let dir = TempDir::new().unwrap();
+    let mut a = store(&dir);
+    let mut b = Store::open(&dir.path().join("b.sqlite3")).unwrap();
+    let raise = |s: &mut Store, title: &str, quote: &str| {
+        s.raise_issue(&IssueInput {
+            title: title.into(),
+            description: "Raised at the assembly.".into(),
+            quotes: vec![quote.into()],
+            ..Default::default()
+        })
+        .unwrap()
+    };
+    let x = raise(
+        &mut a,
+        "No interpreters at the GP",
+        "\"I brought my daughter.\"",
+    );
+    let y = raise(
+        &mut a,
+        "Interpreting at surgeries",
+        "\"Nobody could explain.\"",
+    );
+    b.apply_remote(&a.local_changes_after(0, 100).unwrap(), 0)
+        .unwrap();
+    let shared = a.local_changes_after(0, 100).unwrap().len() as i64;
+    // Offline, each laptop merges the other way.
+    a.merge_issues(x, y).unwrap();
+    b.merge_issues(y, x).unwrap();
+    a.apply_remote(&b.local_changes_after(0, 100).unwrap(), 0)
+        .unwrap();
+    b.apply_remote(&a.local_changes_after(shared, 100).unwrap(), 0)
+        .unwrap();
+    for s in [&a, &b] {
+        let issues = s.issues(false).unwrap();
+        assert_eq!(issues.len(), 1, "one issue stands, not none");
+        assert_eq!(issues[0].id, x.min(y));
+        assert_eq!(issues[0].quotes.len(), 2, "{:?}", issues[0].quotes);
+    }
+    assert_eq!(a.export_json().unwrap(), b.export_json().unwrap());
+}
