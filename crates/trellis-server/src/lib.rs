@@ -113,6 +113,8 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
 pub struct ApiError {
     pub status: StatusCode,
     pub body: ErrorBody,
+    /// Seconds to wait before asking again (sent as `Retry-After` with a 429).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -124,13 +126,19 @@ impl ApiError {
                 reason: reason.into(),
                 expected: None,
             },
+            retry_after: None,
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let mut res = (self.status, Json(self.body)).into_response();
+        if let Some(secs) = self.retry_after {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        res
     }
 }
 
@@ -276,15 +284,22 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Device, A
     }
     entry.1 += 1;
     if entry.1 > state.limits.requests_per_window {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!(
-                "more than {} requests from this device in {} s: wait and sync again",
-                state.limits.requests_per_window,
-                state.limits.rate_window.as_secs()
-            ),
-        ));
+        let wait = state
+            .limits
+            .rate_window
+            .saturating_sub(now.duration_since(entry.0));
+        return Err(ApiError {
+            retry_after: Some(wait.as_secs().max(1)),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!(
+                    "more than {} requests from this device in {} s: wait and sync again",
+                    state.limits.requests_per_window,
+                    state.limits.rate_window.as_secs()
+                ),
+            )
+        });
     }
     Ok(device)
 }

@@ -215,12 +215,51 @@ impl Credentials {
     }
 }
 
+/// One HTTP client for the process: building one loads the system's root certificates,
+/// which cost more than a whole incremental sync's requests.
 fn http() -> reqwest::blocking::Client {
-    reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .connect_timeout(Duration::from_secs(10))
-        .build()
-        .unwrap_or_else(|_| reqwest::blocking::Client::new())
+    static CLIENT: std::sync::OnceLock<reqwest::blocking::Client> = std::sync::OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            reqwest::blocking::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .connect_timeout(Duration::from_secs(10))
+                .build()
+                .unwrap_or_else(|_| reqwest::blocking::Client::new())
+        })
+        .clone()
+}
+
+/// Longest a sync waits in all for a busy server (429) before giving up with its reason.
+const MAX_RATE_WAIT: Duration = Duration::from_secs(120);
+
+/// Sends `request()` and reads the answer; when the server says it is too busy for this
+/// device (429), waits as long as its `Retry-After` asks (capped) and asks again, so a
+/// first pull of a large programme finishes instead of stopping halfway.
+fn exchange<T: serde::de::DeserializeOwned>(
+    server: &str,
+    request: impl Fn() -> reqwest::blocking::RequestBuilder,
+) -> Result<T, SyncError> {
+    let mut waited = Duration::ZERO;
+    loop {
+        let res = request().send();
+        let retry_after = match &res {
+            Ok(r) if r.status() == reqwest::StatusCode::TOO_MANY_REQUESTS => r
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(|secs| Duration::from_secs(secs.clamp(1, 30))),
+            _ => None,
+        };
+        match retry_after {
+            Some(wait) if waited + wait <= MAX_RATE_WAIT => {
+                std::thread::sleep(wait);
+                waited += wait;
+            }
+            _ => return answer(server, res),
+        }
+    }
 }
 
 /// A push page as gzip-compressed JSON: change payloads are repetitive text, so a page
@@ -360,14 +399,15 @@ pub fn push_all(store: &mut Store, server: &str, token: &str) -> Result<i64, Syn
             schema_version,
             changes,
         };
-        let res = client
-            .post(url(server, "/v1/push"))
-            .header("Authorization", &auth)
-            .header("Content-Type", "application/json")
-            .header("Content-Encoding", "gzip")
-            .body(gzip_json(&req)?)
-            .send();
-        let ack: PushResponse = answer(server, res)?;
+        let body = gzip_json(&req)?;
+        let ack: PushResponse = exchange(server, || {
+            client
+                .post(url(server, "/v1/push"))
+                .header("Authorization", &auth)
+                .header("Content-Type", "application/json")
+                .header("Content-Encoding", "gzip")
+                .body(body.clone())
+        })?;
         if ack.acknowledged_seq <= state.pushed_seq {
             return Err(SyncError::BadAnswer(format!(
                 "the server acknowledged nothing new (at {}); try again",
@@ -387,14 +427,14 @@ pub fn pull_all(store: &mut Store, server: &str, token: &str) -> Result<(usize, 
     let (mut pulled, mut duplicates) = (0, 0);
     for _ in 0..MAX_ROUNDS {
         let cursor = store.sync_state()?.pull_cursor;
-        let res = client
-            .get(url(
-                server,
-                &format!("/v1/pull?after={cursor}&limit={PULL_PAGE}"),
-            ))
-            .header("Authorization", &auth)
-            .send();
-        let page: PullResponse = answer(server, res)?;
+        let page: PullResponse = exchange(server, || {
+            client
+                .get(url(
+                    server,
+                    &format!("/v1/pull?after={cursor}&limit={PULL_PAGE}"),
+                ))
+                .header("Authorization", &auth)
+        })?;
         if page.next <= cursor && page.changes.is_empty() {
             break;
         }
@@ -446,16 +486,14 @@ pub fn status(store: &Store) -> Result<SyncStatus, SyncError> {
             token_kept: None,
         });
     };
-    let client = reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap_or_else(|_| reqwest::blocking::Client::new());
-    let res = client
+    let res = http()
         .get(url(
             &creds.server,
             &format!("/v1/pull?after={}&limit=1", state.pull_cursor),
         ))
         .header("Authorization", format!("Bearer {}", creds.token))
+        // A status check must answer quickly, whatever the network.
+        .timeout(Duration::from_secs(5))
         .send();
     let (word, reason) = match answer::<PullResponse>(&creds.server, res) {
         Ok(page) if state.waiting == 0 && page.next <= state.pull_cursor => ("synced", None),
