@@ -739,6 +739,17 @@ pub enum LetterCommand {
     },
     /// Approve the latest version (it is then frozen; it is dated today)
     Approve { letter: Uuid },
+    /// Set a letter aside (kept, never printed): how to settle two letters drafted for one
+    /// application on two laptops
+    Withdraw {
+        letter: Uuid,
+        /// Why, for the record
+        #[arg(long)]
+        reason: String,
+        /// Who is withdrawing it
+        #[arg(long)]
+        by: String,
+    },
     /// Render the approved version as an A4 PDF
     Render {
         letter: Uuid,

@@ -159,6 +159,12 @@ pub fn letter(store: &mut Store, cmd: LetterCommand, today: NaiveDate) -> anyhow
                             .unwrap_or_default()
                     );
                 }
+                if let Some(why) = &view.withdrawn {
+                    println!("  withdrawn ({why})");
+                }
+                for c in &view.conflicts {
+                    println!("  to settle: {c}");
+                }
                 println!();
                 print_content(&view.latest().content);
             }
@@ -196,6 +202,10 @@ pub fn letter(store: &mut Store, cmd: LetterCommand, today: NaiveDate) -> anyhow
         LetterCommand::Approve { letter } => {
             let version = store.approve_letter(letter, today)?;
             println!("approved version {version}, dated {today}");
+        }
+        LetterCommand::Withdraw { letter, reason, by } => {
+            store.withdraw_letter(letter, &reason, &by)?;
+            println!("withdrew {letter}; it is kept but will not be printed");
         }
         LetterCommand::Render {
             letter,
@@ -287,6 +297,9 @@ pub fn letters(store: &Store, cmd: LettersCommand) -> anyhow::Result<()> {
                         l.latest().version,
                         l.organisation_name
                     );
+                    for c in &l.conflicts {
+                        println!("    to settle: {c}");
+                    }
                 }
                 println!("{} letters", list.len());
             }

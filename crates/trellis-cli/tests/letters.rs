@@ -745,3 +745,57 @@ fn the_demo_database_prints_a_full_batch() {
     );
     assert!(ok(&db, &["doctor"]).contains("no faults"));
 }
+
+#[test]
+fn two_letters_drafted_on_two_laptops_are_listed_to_settle_and_one_is_withdrawn() {
+    use trellis_store::Store;
+    let r = round_with_decisions();
+    let (org, app) = r.apps[0].clone();
+    // Laptop B received everything laptop A holds, then both went offline.
+    let b_path = r.dir.join("b.sqlite3");
+    let mut b = Store::open(&b_path).unwrap();
+    let a_changes = Store::open(&r.db)
+        .unwrap()
+        .local_changes_after(0, 1_000_000)
+        .unwrap();
+    b.apply_remote(&a_changes, 0).unwrap();
+    let drafted = ok(&r.db, &["letter", "draft", &r.round, "--application", &app]);
+    let from_a = drafted.trim_start_matches("drafted ").to_string();
+    let from_b = b
+        .draft_letter(uuid::Uuid::parse_str(&app).unwrap())
+        .unwrap()
+        .to_string();
+    // Back online: laptop A receives B's letter; both are kept.
+    Store::open(&r.db)
+        .unwrap()
+        .apply_remote(&b.local_changes_after(0, 1_000).unwrap(), 0)
+        .unwrap();
+    let list = ok(&r.db, &["letters", "list", &r.round]);
+    assert!(
+        list.contains(&format!(
+            "to settle: 2 letters were drafted for {org}'s application on different laptops"
+        )),
+        "{list}"
+    );
+    let err = fails(&r.db, &["letter", "approve", &from_a]);
+    assert!(err.contains("keep one and withdraw the other"), "{err}");
+    ok(
+        &r.db,
+        &[
+            "letter",
+            "withdraw",
+            &from_b,
+            "--reason",
+            "drafted twice",
+            "--by",
+            "Sam",
+        ],
+    );
+    assert!(ok(&r.db, &["letter", "show", &from_b]).contains("withdrawn (drafted twice)"));
+    let list = ok(&r.db, &["letters", "list", &r.round]);
+    assert!(
+        !list.contains("to settle") && !list.contains(&from_b),
+        "{list}"
+    );
+    ok(&r.db, &["letter", "approve", &from_a]);
+}
