@@ -2,8 +2,9 @@
 //! changes of every kind offline and sync through the real router (in this process, real
 //! HTTP requests, JSON bodies and enrolled device tokens) in random schedules: pushes in
 //! pages, sent twice or out of order, acknowledgements lost (a crash between push and
-//! acknowledgement), pull pages lost, applied twice or out of order, laptops restarted,
-//! and partitions (a laptop that does not sync for a while). After a final full sync:
+//! acknowledgement), pull pages lost, applied twice or out of order, laptops and the
+//! server restarted, and partitions (a laptop that does not sync for a while). After a
+//! final full sync:
 //!
 //! - every staff laptop's export is byte-identical;
 //! - a fresh laptop enrolled as each scoped user (facilitator, panel member) and pulling
@@ -88,14 +89,22 @@ struct Net {
 }
 
 impl Net {
-    fn new() -> Net {
-        let server = Arc::new(SqliteServerStore::in_memory().unwrap());
+    /// A server keeping its database at `path`.
+    fn new(path: &std::path::Path) -> Net {
+        let server = Arc::new(SqliteServerStore::open(path).unwrap());
         let app = trellis_server::router(AppState::new(server.clone(), Limits::default()));
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
         Net { rt, app, server }
+    }
+
+    /// The server process stops and starts again on the same database.
+    fn restart(&mut self, path: &std::path::Path) {
+        let server = Arc::new(SqliteServerStore::open(path).unwrap());
+        self.app = trellis_server::router(AppState::new(server.clone(), Limits::default()));
+        self.server = server;
     }
 
     fn call(&self, req: Request<Body>) -> (StatusCode, Vec<u8>) {
@@ -439,6 +448,15 @@ fn score_op(s: &mut Store, rng: &mut Rng, member: Uuid, rec: &mut Recorded) {
     }
 }
 
+/// Led-by or communities-served codes from the DEI taxonomy, often none.
+fn equality_codes(rng: &mut Rng) -> Vec<String> {
+    match rng.below(3) {
+        0 => vec!["DEI010120".into()],
+        1 => vec!["DEI010100".into(), "DEI010120".into()],
+        _ => vec![],
+    }
+}
+
 /// Meetings, issues, ballots, votes, contacts and organisations: what every role makes.
 fn community_op(s: &mut Store, rng: &mut Rng, who: &str, rec: &mut Recorded) {
     let ex = s.export().unwrap();
@@ -455,6 +473,8 @@ fn community_op(s: &mut Store, rng: &mut Rng, who: &str, rec: &mut Recorded) {
                 name: format!("Group {n} ({who})"),
                 org_ref: format!("360G-trellis-group-{n}"),
                 income_band: ["under-10k", "10k-25k", "50k-100k"][rng.below(3)].into(),
+                led_by: equality_codes(rng),
+                communities_served: equality_codes(rng),
                 ..Default::default()
             });
         }
@@ -476,6 +496,9 @@ fn community_op(s: &mut Store, rng: &mut Rng, who: &str, rec: &mut Recorded) {
                     },
                     postcode: ["EB1 4QT", "EB2 7QT", ""][rng.below(3)].into(),
                     income_band: ["under-10k", "50k-100k"][rng.below(2)].into(),
+                    // Equality data, which facilitators' laptops do not receive.
+                    led_by: equality_codes(rng),
+                    communities_served: equality_codes(rng),
                     ..Default::default()
                 },
             );
@@ -986,26 +1009,32 @@ fn check_panel_replica(seed: u64, lap: &Laptop) {
     }
 }
 
-/// Every kind of change made in the run, counted (a full replica holds them all).
-/// The screens' reads, as JSON: ballots' results, issues, and each round's applications,
-/// moderation, allocation and letters.
+/// The screens' reads, as JSON: ballots' results and audit lists, issues, and each
+/// round's applications, score sheets as each panel member sees them, moderation,
+/// allocation and letters.
 fn views(s: &Store) -> String {
-    let mut out = serde_json::Map::new();
     fn j<T: serde::Serialize>(v: &T) -> Value {
         serde_json::to_value(v).unwrap()
     }
+    let mut out = serde_json::Map::new();
     for b in s.ballots().unwrap() {
         out.insert(
             format!("ballot {}", b.id),
             j(&s.ballot_result(b.id).unwrap()),
         );
+        out.insert(format!("votes {}", b.id), j(&s.ballot_votes(b.id).unwrap()));
     }
     out.insert("issues".into(), j(&s.issues(false).unwrap()));
+    let members = s.panel_members().unwrap();
     for r in s.rounds().unwrap() {
-        out.insert(
-            format!("applications {}", r.id),
-            j(&s.applications(r.id).unwrap()),
-        );
+        let apps = s.applications(r.id).unwrap();
+        for a in &apps {
+            for m in &members {
+                let sheets = s.score_sheets(a.id, m.id).unwrap();
+                out.insert(format!("sheets {} for {}", a.id, m.id), j(&sheets));
+            }
+        }
+        out.insert(format!("applications {}", r.id), j(&apps));
         out.insert(
             format!("moderation {}", r.id),
             j(&s.moderation(r.id).unwrap()),
@@ -1038,10 +1067,12 @@ fn difference(a: &str, b: &str) -> String {
     )
 }
 
+/// One schedule; returns every kind of change made in it, counted.
 fn run(seed: u64, steps: usize) -> BTreeMap<String, usize> {
     let dir = scratch_dir();
     let t0 = std::time::Instant::now();
-    let net = Net::new();
+    let server_db = dir.path().join("server.sqlite3");
+    let mut net = Net::new(&server_db);
     let mut rng = Rng(seed);
     let mut laptops = vec![
         Laptop::new(&net, &dir, "staff-a", "Sam (staff)", Role::Staff),
@@ -1070,6 +1101,9 @@ fn run(seed: u64, steps: usize) -> BTreeMap<String, usize> {
     let t1 = t0.elapsed();
     let mut rec = Recorded::default();
     for step in 0..steps {
+        if rng.chance(40) {
+            net.restart(&server_db);
+        }
         let d = rng.below(laptops.len());
         let lap = &mut laptops[d];
         if rng.chance(3) && step >= lap.offline_until {
