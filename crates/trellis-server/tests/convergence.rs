@@ -1264,3 +1264,69 @@ fn laptops_converge_through_the_real_server() {
 fn laptops_converge_through_the_real_server_again() {
     schedules(cases() / 2);
 }
+
+/// The blind-scoring filter judges a panel member's conflict in the server's order: a
+/// score sent before the member declared a conflict stays theirs, one recorded after it
+/// is withheld, and a new laptop for the same member receives exactly the same.
+#[test]
+fn a_conflict_declared_after_submitting_hides_later_scores_only() {
+    let dir = scratch_dir();
+    let net = Net::new(&dir.path().join("server.sqlite3"));
+    let mut rng = Rng(7);
+    let mut staff = Laptop::new(&net, &dir, "staff", "Sam (staff)", Role::Staff);
+    setup_round(&mut staff.store, &mut rng);
+    sync(&mut staff, &net, &mut rng, true);
+    let mut amara = Laptop::new(&net, &dir, "amara", ASSESSORS[0], Role::Panel);
+    sync(&mut amara, &net, &mut rng, true);
+    let ex = staff.store.export().unwrap();
+    let app = ids(&ex, "applications")[0];
+    let member = |name: &str| members_named(&ex, name)[0];
+    let submit = |s: &mut Store, who: Uuid, rng: &mut Rng| {
+        s.declare(app, who, false, "").unwrap();
+        let id = Uuid::now_v7();
+        s.apply(&Operation::ScoreSubmit {
+            id,
+            application_id: app,
+            assessor_id: who,
+            scores: scores(rng, true),
+        })
+        .unwrap();
+        id
+    };
+    submit(&mut amara.store, member(ASSESSORS[0]), &mut rng);
+    sync(&mut amara, &net, &mut rng, true);
+    // Staff key in the chair's scores; Amara, having submitted, receives them.
+    let chairs = submit(&mut staff.store, member(CHAIR), &mut rng);
+    sync(&mut staff, &net, &mut rng, true);
+    sync(&mut amara, &net, &mut rng, true);
+    // Amara then declares a conflict; Tom's scores come after it.
+    amara
+        .store
+        .declare(
+            app,
+            member(ASSESSORS[0]),
+            true,
+            "My sister volunteers there",
+        )
+        .unwrap();
+    sync(&mut amara, &net, &mut rng, true);
+    let toms = submit(&mut staff.store, member(ASSESSORS[1]), &mut rng);
+    sync(&mut staff, &net, &mut rng, true);
+    sync(&mut amara, &net, &mut rng, true);
+
+    let held: BTreeSet<Uuid> = ids(&amara.store.export().unwrap(), "score_submissions")
+        .into_iter()
+        .collect();
+    assert!(held.contains(&chairs), "sent before the conflict: kept");
+    assert!(
+        !held.contains(&toms),
+        "recorded after the conflict: withheld"
+    );
+    let mut fresh = Laptop::new(&net, &dir, "amara-new", ASSESSORS[0], Role::Panel);
+    sync(&mut fresh, &net, &mut rng, true);
+    assert_eq!(
+        fresh.store.export_json().unwrap(),
+        amara.store.export_json().unwrap(),
+        "a new laptop for Amara holds what her laptop holds"
+    );
+}
