@@ -12,9 +12,13 @@
 //!   the same replica as one pull), the facilitator's holds no grants records and a panel
 //!   member's holds no other assessor's score for an application they have not submitted
 //!   on, nor anyone else's draft;
-//! - the votes and scores on every staff laptop are exactly those recorded anywhere.
+//! - the votes and scores on every staff laptop are exactly those recorded anywhere;
+//! - staff laptops' screens (ballot results and audit lists, issues, applications, score
+//!   sheets as each panel member sees them, moderation, allocation, letters) agree.
 //!
-//! `TRELLIS_CONVERGENCE_CASES` sets the number of schedules (CI default below).
+//! `TRELLIS_CONVERGENCE_CASES` sets the number of schedules (CI default below);
+//! `TRELLIS_CONVERGENCE_STATS` prints how many changes of each kind were made and
+//! `TRELLIS_CONVERGENCE_TIMES` how long each phase of each schedule took.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
