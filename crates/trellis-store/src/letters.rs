@@ -43,6 +43,9 @@ pub struct LetterVersionView {
     pub content: LetterContent,
     /// The letter's date once this version is approved.
     pub approved_on: Option<NaiveDate>,
+    /// This version number was also saved with other texts on other laptops: it is never
+    /// the one printed, approved or not (a later version settles it).
+    pub clashed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -86,7 +89,10 @@ impl LetterView {
         if self.withdrawn.is_some() || !self.conflicts.is_empty() {
             return None;
         }
-        self.versions.iter().rev().find(|v| v.approved_on.is_some())
+        self.versions
+            .iter()
+            .rev()
+            .find(|v| v.approved_on.is_some() && !v.clashed)
     }
 
     /// The fixed identifier of a version, used as its PDF's document id.
@@ -366,13 +372,18 @@ impl Store {
         let app =
             self.application(Uuid::parse_str(&app).map_err(|e| bad("letter application", e))?)?;
         let versions = c
-            .prepare("SELECT version, content, approved_on FROM letter_version WHERE letter_id = ?1 ORDER BY version")?
+            .prepare(
+                "SELECT version, content, approved_on,
+                   EXISTS(SELECT 1 FROM letter_version_clash x WHERE x.letter_id = v.letter_id AND x.version = v.version)
+                 FROM letter_version v WHERE letter_id = ?1 ORDER BY version",
+            )?
             .query_map([id.to_string()], |r| {
-                Ok((r.get::<_, u32>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
+                Ok((r.get::<_, u32>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, bool>(3)?))
             })?
             .map(|row| {
-                let (version, content, approved_on) = row?;
+                let (version, content, approved_on, clashed) = row?;
                 Ok(LetterVersionView {
+                    clashed,
                     version,
                     content: serde_json::from_str(&content).map_err(|e| bad("letter content", e))?,
                     approved_on: approved_on

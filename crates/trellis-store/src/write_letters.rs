@@ -329,6 +329,13 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
             if stamp.local {
                 refuse_if_withdrawn(tx, *letter_id)?;
                 refuse_if_in_conflict(tx, *letter_id)?;
+                if clashes(tx, *letter_id, *version)? > 0 {
+                    return Err(Invalid::one(
+                        "version",
+                        format!("version {version} was saved with different texts on different laptops; print or send a later version"),
+                    )
+                    .into());
+                }
             }
             let approved: Option<i64> = tx
                 .query_row(

@@ -336,10 +336,26 @@ fn one_version_saved_with_two_texts_offline_is_kept_and_settled_by_a_new_version
             .unwrap_err()
     )
     .contains("different texts"));
-    // A person keeps one text as version 3 and approves it.
+    // A person keeps one text as version 3 and approves it. Until then nothing is
+    // printable: version 2's approval may sit on the text the approver never saw.
     text.heading = "Settled".into();
     assert_eq!(a.edit_letter(letter, &text).unwrap(), 3);
-    assert!(a.letter(letter).unwrap().conflicts.is_empty());
+    let view = a.letter(letter).unwrap();
+    assert!(view.conflicts.is_empty());
+    assert!(view.versions[1].clashed && view.versions[1].approved_on.is_some());
+    assert!(
+        view.approved().is_none(),
+        "a clashed version is never printed"
+    );
+    let stale = Operation::LetterStateSet {
+        id: Uuid::now_v7(),
+        letter_id: letter,
+        version: 2,
+        state: LetterState::Printed,
+        date: day(10),
+        how: None,
+    };
+    assert!(message(a.apply(&stale).unwrap_err()).contains("different texts"));
     a.approve_letter(letter, day(11)).unwrap();
     assert_eq!(a.letter(letter).unwrap().approved().unwrap().version, 3);
     drop(b);
