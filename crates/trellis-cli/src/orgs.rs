@@ -104,6 +104,9 @@ pub fn org(store: &mut Store, cmd: OrgCommand, today: NaiveDate) -> anyhow::Resu
                     );
                 }
                 println!("{} organisations", list.len());
+                for (_, _, said) in store.shared_identifiers()? {
+                    println!("to settle: {said}");
+                }
             }
         }
         OrgCommand::Prefer {

@@ -298,6 +298,44 @@ impl Store {
         }
     }
 
+    /// Identifiers held by more than one organisation, with a sentence for each: two
+    /// laptops added one group offline, or gave two groups one identifier. Each laptop
+    /// checks its own directory, so only sync brings these about; a person settles one
+    /// by correcting an identifier. Sorted by identifier; organisations by id.
+    pub fn shared_identifiers(&self) -> Result<Vec<(String, Vec<Uuid>, String)>, StoreError> {
+        let rows: Vec<(String, String, String)> = self
+            .conn
+            .prepare(
+                "SELECT org_ref, id, name FROM organisation WHERE org_ref IN
+                   (SELECT org_ref FROM organisation GROUP BY org_ref HAVING count(*) > 1)
+                 ORDER BY org_ref, id",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut out: Vec<(String, Vec<Uuid>, Vec<String>)> = Vec::new();
+        for (org_ref, id, name) in rows {
+            let id = Uuid::parse_str(&id).map_err(|e| StoreError::damaged("organisation id", e))?;
+            match out.last_mut() {
+                Some((r, ids, names)) if *r == org_ref => {
+                    ids.push(id);
+                    names.push(name);
+                }
+                _ => out.push((org_ref, vec![id], vec![name])),
+            }
+        }
+        Ok(out
+            .into_iter()
+            .map(|(org_ref, ids, names)| {
+                let said = format!(
+                    "{} organisations share the identifier {org_ref} ({}): correct the identifier of the one that is wrong",
+                    ids.len(),
+                    names.join("; ")
+                );
+                (org_ref, ids, said)
+            })
+            .collect())
+    }
+
     /// The directory, sorted by name, filtered by `query` (empty for all).
     pub fn organisations(
         &self,

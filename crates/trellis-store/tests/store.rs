@@ -495,3 +495,41 @@ fn demo_data_loads_once_through_the_write_path() {
         "never mixed into real data"
     );
 }
+
+#[test]
+fn one_identifier_added_on_two_laptops_is_kept_twice_and_named_to_settle() {
+    let dir = TempDir::new().unwrap();
+    let mut a = Store::open(&dir.path().join("a.sqlite3")).unwrap();
+    let mut b = Store::open(&dir.path().join("b.sqlite3")).unwrap();
+    let first = a
+        .add_organisation(&org("Hope Kitchen", "GB-CHC-1090095"))
+        .unwrap();
+    let second = b
+        .add_organisation(&org("Hope Kitchen CIO", "GB-CHC-1090095"))
+        .unwrap();
+    a.apply_remote(&b.local_changes_after(0, 10).unwrap(), 0)
+        .unwrap();
+    b.apply_remote(&a.local_changes_after(0, 10).unwrap(), 0)
+        .unwrap();
+    for s in [&a, &b] {
+        assert_eq!(s.organisations("", today()).unwrap().len(), 2, "both kept");
+        let shared = s.shared_identifiers().unwrap();
+        assert_eq!(shared.len(), 1);
+        let (org_ref, ids, said) = &shared[0];
+        assert_eq!(org_ref, "GB-CHC-1090095");
+        assert_eq!(ids, &{
+            let mut v = vec![first, second];
+            v.sort();
+            v
+        });
+        assert!(
+            said.contains("2 organisations share the identifier GB-CHC-1090095")
+                && said.contains("Hope Kitchen CIO"),
+            "{said}"
+        );
+    }
+    // A person corrects one identifier; nothing is left to settle.
+    a.update_organisation(second, &org("Hope Kitchen CIO", "GB-CHC-1090096"))
+        .unwrap();
+    assert!(a.shared_identifiers().unwrap().is_empty());
+}
