@@ -1027,9 +1027,9 @@ fn check_panel_replica(seed: u64, lap: &Laptop) {
     }
 }
 
-/// The screens' reads, as JSON: ballots' results and audit lists, issues, and each
-/// round's applications, score sheets as each panel member sees them, moderation,
-/// allocation and letters.
+/// The screens' reads, as JSON: ballots' results and audit lists, issues, identifiers
+/// two organisations share, and each round's applications, score sheets as each panel
+/// member sees them, moderation, allocation and letters.
 fn views(s: &Store) -> String {
     fn j<T: serde::Serialize>(v: &T) -> Value {
         serde_json::to_value(v).unwrap()
@@ -1043,6 +1043,10 @@ fn views(s: &Store) -> String {
         out.insert(format!("votes {}", b.id), j(&s.ballot_votes(b.id).unwrap()));
     }
     out.insert("issues".into(), j(&s.issues(false).unwrap()));
+    out.insert(
+        "shared identifiers".into(),
+        j(&s.shared_identifiers().unwrap()),
+    );
     let members = s.panel_members().unwrap();
     for r in s.rounds().unwrap() {
         let apps = s.applications(r.id).unwrap();
