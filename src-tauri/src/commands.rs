@@ -183,6 +183,32 @@ pub async fn list_organisations(
     Ok(state.store()?.organisations(&query, today())?)
 }
 
+/// Organisations recorded with one identifier (two laptops added one group offline):
+/// the identifier, the organisations' ids and the store's sentence saying what to do.
+#[derive(Debug, Serialize)]
+pub struct SharedIdentifier {
+    pub org_ref: String,
+    pub organisation_ids: Vec<Uuid>,
+    pub message: String,
+}
+
+/// Every identifier held by more than one organisation, for the directory's warning.
+#[tauri::command]
+pub async fn shared_identifiers(
+    state: State<'_, AppState>,
+) -> Result<Vec<SharedIdentifier>, CommandError> {
+    Ok(state
+        .store()?
+        .shared_identifiers()?
+        .into_iter()
+        .map(|(org_ref, organisation_ids, message)| SharedIdentifier {
+            org_ref,
+            organisation_ids,
+            message,
+        })
+        .collect())
+}
+
 #[tauri::command]
 pub async fn get_organisation(
     state: State<'_, AppState>,

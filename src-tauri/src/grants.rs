@@ -217,6 +217,23 @@ pub async fn approve_letter(
     Ok(state.store()?.approve_letter(letter, today())?)
 }
 
+/// Sets a letter aside (kept, never printed), saying why and who: how a person settles
+/// two letters drafted for one application on two laptops. The store refuses an empty
+/// reason or name (naming the field) and a letter already withdrawn; returns the fact's id.
+#[tauri::command]
+pub async fn withdraw_letter(
+    state: State<'_, AppState>,
+    letter_id: String,
+    reason: String,
+    by: String,
+) -> Result<String, CommandError> {
+    let letter = id_of("letter", &letter_id)?;
+    Ok(state
+        .store()?
+        .withdraw_letter(letter, &reason, &by)?
+        .to_string())
+}
+
 #[derive(Debug, Serialize)]
 pub struct LongSentence {
     pub sentence: String,

@@ -12,7 +12,7 @@ use trellis_core::contact::ContactInput;
 use trellis_core::organisation::OrganisationInput;
 use trellis_store::Store;
 
-use crate::commands::{reference_lists, AppStatus};
+use crate::commands::{reference_lists, AppStatus, SharedIdentifier};
 use crate::error::CommandError;
 use crate::sync::SyncView;
 
@@ -105,6 +105,17 @@ fn api_ts_matches_the_json_the_shell_sends() {
             empty: true,
             today,
             programme_name: String::new(),
+        }),
+    ));
+
+    // The demo data has no shared identifier (only a sync can make one), so the shell's
+    // own type is serialised, as for SyncView.
+    rust.push((
+        "SharedIdentifier",
+        keys(&SharedIdentifier {
+            org_ref: "GB-CHC-1090095".into(),
+            organisation_ids: vec![summaries[0].id, summaries[1].id],
+            message: "2 organisations share the identifier GB-CHC-1090095".into(),
         }),
     ));
 

@@ -87,6 +87,14 @@ export interface ContactInput {
   follow_up: string;
 }
 
+/** Organisations recorded with one identifier (two laptops added one group offline). */
+export interface SharedIdentifier {
+  org_ref: string;
+  organisation_ids: string[];
+  /** The store's sentence naming them and what to do. */
+  message: string;
+}
+
 /** The background sync's state (the shell's `sync-state` event and `sync_status`). */
 export interface SyncView {
   state: "not enrolled" | "syncing" | "synced" | "offline" | "refused" | "failed";
@@ -122,6 +130,7 @@ export const api = {
   referenceLists: () => invoke<ReferenceLists>("reference_lists"),
   loadDemo: () => invoke<void>("load_demo"),
   listOrganisations: (query: string) => invoke<OrganisationSummary[]>("list_organisations", { query }),
+  sharedIdentifiers: () => invoke<SharedIdentifier[]>("shared_identifiers"),
   getOrganisation: (id: string) => invoke<OrganisationDetail>("get_organisation", { id }),
   validateOrganisation: (input: OrganisationInput) =>
     invoke<FieldError[]>("validate_organisation", { input }),

@@ -205,8 +205,13 @@ export interface LetterView {
   outcome: string | null;
   status: LetterStatus;
   large_print: boolean;
-  versions: { version: number; content: LetterContent; approved_on: string | null }[];
+  /** `clashed`: this version number was saved with other texts on other laptops; never printed. */
+  versions: { version: number; content: LetterContent; approved_on: string | null; clashed: boolean }[];
   states: { version: number; state: string; date: string; how: string | null }[];
+  /** Sentences saying what a person must settle first (two letters, a clashed version). */
+  conflicts: string[];
+  /** Why the letter was withdrawn (kept, never printed), or null. */
+  withdrawn: string | null;
 }
 
 /** What `export_letters` wrote: a new folder with one PDF per approved letter and all-letters.pdf. */
@@ -247,6 +252,8 @@ export const grantsApi = {
   getLetter: (letterId: string) => invoke<LetterView>("get_letter", { letterId }),
   editLetter: (letterId: string, content: LetterContent) => invoke<number>("edit_letter", { letterId, content }),
   approveLetter: (letterId: string) => invoke<number>("approve_letter", { letterId }),
+  withdrawLetter: (letterId: string, reason: string, by: string) =>
+    invoke<string>("withdraw_letter", { letterId, reason, by }),
   longSentences: (text: string) => invoke<LongSentence[]>("long_sentences", { text }),
   getLetterTemplate: (kind: string) => invoke<LetterTemplate>("get_letter_template", { kind }),
   setLetterTemplate: (kind: string, template: LetterTemplate) => invoke<void>("set_letter_template", { kind, template }),

@@ -3,8 +3,14 @@
 // (the rule lives in trellis-core; the shell's long_sentences command applies it).
 // "Export approved letters as PDF" writes every approved letter and one combined print
 // file into a new folder (the shell's export_letters) and shows where, as text.
+// Letters drafted on two laptops offline carry the store's sentences saying what to settle
+// (`conflicts`); they are shown in a warning panel, and "Withdraw this letter" (the shell's
+// withdraw_letter) sets one aside. The store refuses to approve or print an unsettled or
+// withdrawn letter; the screen only reflects that.
 import { asCommandError } from "../api";
 import { alertError, announce, h } from "../dom";
+import { settlePanel } from "../settle";
+import { facilitatorName, setFacilitatorName } from "../voting/api";
 import { currentRound, grantsApi, type LetterContent, type LetterView } from "./api";
 
 const STATUS: Record<string, string> = { draft: "Draft", approved: "Approved", printed: "Printed", sent: "Sent" };
@@ -23,7 +29,7 @@ export async function lettersScreen(main: HTMLElement): Promise<void> {
       { "data-testid": "letter-row" },
       h("th", { scope: "row" }, h("a", { href: `#/letters/${l.id}` }, l.organisation_name)),
       h("td", {}, (l.outcome ?? "").replace("_", " ")),
-      h("td", { "data-testid": "letter-status" }, STATUS[l.status] ?? l.status),
+      h("td", { "data-testid": "letter-status" }, STATUS[l.status] ?? l.status, l.conflicts.length ? h("strong", { class: "overdue" }, " · To settle") : null),
       h("td", {}, String(l.versions[l.versions.length - 1]?.version ?? "")),
       h("td", {}, l.large_print ? "Large print" : ""),
     ),
@@ -56,6 +62,11 @@ export async function lettersScreen(main: HTMLElement): Promise<void> {
     heading,
     h("p", {}, `Round: ${round.title}. Every applicant gets a letter, funded or not.`),
     h("p", {}, "Edit the letter templates: ", h("a", { href: "#/templates/funded", id: "edit-template-funded" }, "funded"), ", ", h("a", { href: "#/templates/not_funded", id: "edit-template-not-funded" }, "not funded"), ", ", h("a", { href: "#/templates/waitlisted", id: "edit-template-waitlisted" }, "waitlisted"), "."),
+    settlePanel(
+      "letters-to-settle",
+      "Letters to settle before approving or printing",
+      letters.flatMap((l) => l.conflicts.map((c) => ({ key: `${l.id} ${c}`, text: `${l.organisation_name}: ${c}`, link: `#/letters/${l.id}` }))),
+    ) ?? "",
     ...(letters.length ? [h("div", { class: "actions" }, exportButton)] : []),
     exported,
     h("p", { "data-testid": "print-hint", class: "hint" }, "Each approved letter becomes one PDF, plus all-letters.pdf to print in one go. From the command line: ", h("code", {}, `trellis letters render "${round.title}" --out DIR`), " (add --combined FILE.pdf for one print file)."),
@@ -106,6 +117,16 @@ export async function letterScreen(main: HTMLElement, letterId: string): Promise
   const save = h("button", { type: "submit", id: "save-letter", class: "primary" }, "Save as a new version");
   const approve = h("button", { type: "button", id: "approve-letter" }, "Approve this version");
   const approveHint = h("p", { class: "hint", id: "approve-hint" }, latest.approved_on ? `Version ${latest.version} was approved on ${latest.approved_on}. Editing makes a new version.` : "");
+  // The store refuses these; disabling the button says so before anyone tries.
+  if (letter.withdrawn !== null) {
+    approve.disabled = true;
+    save.disabled = true;
+    approveHint.textContent = "This letter was withdrawn: it is kept but can no longer be edited, approved or printed.";
+  } else if (letter.conflicts.length) {
+    approve.disabled = true;
+    approveHint.textContent = "Settle what is listed above before approving this letter.";
+  }
+  if (latest.clashed) approveHint.append(` Version ${latest.version} was saved with different texts on different laptops, so it is never printed; save a new version to settle it.`);
   const form = h(
     "form",
     { id: "letter-form", novalidate: true },
@@ -142,11 +163,79 @@ export async function letterScreen(main: HTMLElement, letterId: string): Promise
       alertError(asCommandError(e).message);
     }
   });
+  const withdrawn = letter.withdrawn !== null
+    ? h("p", { class: "to-settle", id: "letter-withdrawn", "data-testid": "letter-withdrawn" }, h("strong", {}, "Withdrawn. "), `Reason: ${letter.withdrawn}. The letter is kept but will not be printed or sent.`)
+    : "";
+  const clashedVersions = letter.versions.filter((v) => v.clashed).map((v) => v.version);
   main.replaceChildren(
     h("p", { class: "crumbs" }, h("a", { href: "#/letters" }, "Feedback letters")),
     h("h1", { tabindex: "-1" }, `Letter to ${letter.organisation_name}`),
-    h("p", { "data-testid": "letter-state" }, `State: ${STATUS[letter.status] ?? letter.status}. Version ${latest.version}.`),
+    h(
+      "p",
+      { "data-testid": "letter-state" },
+      `State: ${letter.withdrawn !== null ? "Withdrawn" : (STATUS[letter.status] ?? letter.status)}. Version ${latest.version}${latest.clashed ? " (saved with different texts on different laptops)" : ""}.`,
+    ),
+    withdrawn,
+    settlePanel("letter-to-settle", "To settle before this letter is approved or printed", letter.conflicts.map((c) => ({ key: `${letter.id} ${c}`, text: c }))) ?? "",
+    clashedVersions.length
+      ? h("p", { "data-testid": "clashed-versions", class: "hint" }, `Saved with different texts on different laptops, so never printed: version ${clashedVersions.join(", ")}.`)
+      : "",
+    letter.withdrawn === null ? withdrawForm(main, letter) : "",
     form,
     h("p", {}, "To save approved letters as PDFs, use “Export approved letters as PDF” on the ", h("a", { href: "#/letters" }, "Feedback letters"), " screen, or the command line: ", h("code", {}, `trellis letter render ${letter.id} --out FILE.pdf`), "."),
   );
+}
+
+/**
+ * "Withdraw this letter": a reason and who is withdrawing it (both required by the
+ * store, which names the field it refuses). A plain form, so Enter in either box or on
+ * the button submits.
+ */
+function withdrawForm(main: HTMLElement, letter: LetterView): HTMLElement {
+  const reasonError = h("p", { id: "withdraw-reason-error", class: "field-error", hidden: true });
+  const byError = h("p", { id: "withdraw-by-error", class: "field-error", hidden: true });
+  const reason = h("input", { type: "text", id: "withdraw-reason", autocomplete: "off", "aria-describedby": "withdraw-reason-hint withdraw-reason-error" });
+  const by = h("input", { type: "text", id: "withdraw-by", autocomplete: "name", "aria-describedby": "withdraw-by-error" });
+  by.value = facilitatorName();
+  const button = h("button", { type: "submit", id: "withdraw-letter" }, "Withdraw this letter");
+  const form = h(
+    "form",
+    { id: "withdraw-form", novalidate: true, "aria-labelledby": "withdraw-title" },
+    h("h2", { id: "withdraw-title" }, "Withdraw this letter"),
+    h("p", { class: "hint", id: "withdraw-reason-hint" }, letter.conflicts.length
+      ? "When two letters were drafted for one application, keep one and withdraw the other. A withdrawn letter is kept, but never printed or sent."
+      : "A withdrawn letter is kept, but never printed or sent."),
+    h("div", { class: "field" }, h("label", { for: reason.id }, "Why (required)"), reasonError, reason),
+    h("div", { class: "field narrow" }, h("label", { for: by.id }, "Your name (required)"), byError, by),
+    h("div", { class: "actions" }, button),
+  );
+  const show = (el: HTMLElement, box: HTMLInputElement, message: string | undefined): void => {
+    el.textContent = message ?? "";
+    el.hidden = !message;
+    if (message) box.setAttribute("aria-invalid", "true");
+    else box.removeAttribute("aria-invalid");
+  };
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    button.disabled = true;
+    try {
+      await grantsApi.withdrawLetter(letter.id, reason.value, by.value);
+      setFacilitatorName(by.value);
+      await letterScreen(main, letter.id);
+      announce(`The letter to ${letter.organisation_name} was withdrawn. It is kept but will not be printed.`);
+      document.getElementById("letter-withdrawn")?.setAttribute("tabindex", "-1");
+      document.getElementById("letter-withdrawn")?.focus();
+    } catch (e) {
+      button.disabled = false;
+      const err = asCommandError(e);
+      const reasonMsg = err.fields.find((f) => f.field === "reason")?.message;
+      const byMsg = err.fields.find((f) => f.field === "by")?.message;
+      show(reasonError, reason, reasonMsg);
+      show(byError, by, byMsg);
+      if (reasonMsg) reason.focus();
+      else if (byMsg) by.focus();
+      else alertError(`Could not withdraw the letter: ${err.message}`);
+    }
+  });
+  return form;
 }

@@ -1,5 +1,6 @@
 import { api, asCommandError } from "../api";
 import { alertError, h } from "../dom";
+import { settlePanel } from "../settle";
 import { organisationTable } from "./organisation-table";
 
 let lastQuery = "";
@@ -15,6 +16,9 @@ export function organisations(main: HTMLElement): void {
   });
   const results = h("div", { id: "org-results", "aria-live": "polite", "aria-busy": "false" });
   const count = h("p", { id: "org-count", class: "count" });
+  // Organisations sharing one identifier (only a sync between laptops makes these): the
+  // store's sentence says which and what to do; correcting an identifier settles it.
+  const shared = h("div", { id: "shared-identifiers" });
   main.replaceChildren(
     h(
       "section",
@@ -28,6 +32,7 @@ export function organisations(main: HTMLElement): void {
         h("p", { id: "org-search-hint", class: "hint" }, "By name, identifier or postcode. The list updates as you type."),
         search,
       ),
+      shared,
       count,
       results,
     ),
@@ -68,4 +73,16 @@ export function organisations(main: HTMLElement): void {
   search.addEventListener("input", soon);
   search.addEventListener("change", soon);
   void refresh();
+  void api
+    .sharedIdentifiers()
+    .then((list) => {
+      shared.replaceChildren(
+        settlePanel(
+          "shared-identifier-warning",
+          "Organisations sharing one identifier",
+          list.map((s) => ({ key: `${s.org_ref} ${s.organisation_ids.join(" ")}`, text: s.message })),
+        ) ?? "",
+      );
+    })
+    .catch((e) => alertError(`Could not check identifiers: ${asCommandError(e).message}`));
 }

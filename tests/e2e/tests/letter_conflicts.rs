@@ -1,0 +1,270 @@
+//! Conflicting facts from two laptops, shown for a person to settle, on the real app.
+//!
+//! Two real store files play two laptops: laptop A loads the demo data, withdraws one
+//! demo letter (so that application may be drafted again) and sends its history to
+//! laptop B; offline, both draft a letter for that application and both add an
+//! organisation with one identifier; then each receives the other's changes
+//! (`local_changes_after` + `apply_remote`, as sync does). The app opens laptop A's file:
+//! the directory warns that two organisations share the identifier; the letters screen
+//! says two letters were drafted for one application; on laptop B's letter approval is
+//! disabled, a withdrawal without a reason is refused beside the field, and withdrawing
+//! it by keyboard (type the reason, Tab, type the name, Enter) marks it withdrawn and the
+//! conflict is gone from both screens.
+//!
+//! Needs what tests/app.rs needs.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{ensure, Context, Result};
+use fantoccini::key::Key;
+use fantoccini::{Client, Locator};
+use trellis_core::organisation::OrganisationInput;
+use trellis_e2e::{wait_for, wait_for_text, within, Display, Driver, CALL};
+use trellis_store::Store;
+
+const ORGANISATION: &str = "Habesha Coffee Morning Group";
+const SHARED_REF: &str = "GB-CHC-1090095";
+const REASON: &str = "Drafted twice; keeping the letter from the office laptop";
+const BY: &str = "Amara Okafor";
+
+struct Setup {
+    /// The letter laptop B drafted (the one withdrawn in the test).
+    from_b: String,
+    /// The letter the app's own laptop drafted (kept).
+    from_a: String,
+}
+
+fn org(name: &str) -> OrganisationInput {
+    OrganisationInput {
+        name: name.into(),
+        org_ref: SHARED_REF.into(),
+        address: "1 High Street, Eastbrook".into(),
+        postcode: "eb1 4qt".into(),
+        income_band: "10k-25k".into(),
+        led_by: vec!["DEI010120".into()],
+        communities_served: vec!["DEI010120".into()],
+    }
+}
+
+/// Sends every change `from` made after its change number `after` to `to`, as a sync
+/// would (one page).
+fn send(from: &Store, after: i64, to: &mut Store) -> Result<()> {
+    let rows = from.local_changes_after(after, 1_000_000)?;
+    to.apply_remote(&rows, 0)?;
+    Ok(())
+}
+
+fn prepare(dir: &Path, db: &Path) -> Result<Setup> {
+    let today = chrono::Local::now().date_naive();
+    let mut a = Store::open(db)?;
+    a.load_demo(today)?;
+    let round = a.rounds()?.pop().context("the demo has no round")?;
+    let demo_letter = a
+        .round_letters(round.id)?
+        .into_iter()
+        .find(|l| l.organisation_name == ORGANISATION)
+        .with_context(|| format!("the demo has no letter to {ORGANISATION}"))?;
+    // The demo drafts a letter for every decided application; withdrawing this one lets
+    // both laptops draft a new one for the same application.
+    a.withdraw_letter(demo_letter.id, "redrafting after the panel's notes", BY)?;
+    let mut b = Store::open(&dir.join("laptop-b.sqlite3"))?;
+    send(&a, 0, &mut b)?;
+    let shared = a
+        .local_changes_after(0, 1_000_000)?
+        .last()
+        .map(|r| r.device_seq)
+        .context("laptop A has no changes")?;
+
+    // Offline on both laptops.
+    let from_a = a.draft_letter(demo_letter.application_id)?;
+    let from_b = b.draft_letter(demo_letter.application_id)?;
+    a.add_organisation(&org("Hope Kitchen"))?;
+    b.add_organisation(&org("Hope Kitchen CIO"))?;
+
+    send(&b, 0, &mut a)?;
+    send(&a, shared, &mut b)?;
+    ensure!(
+        a.letter(from_a)?.conflicts.len() == 1 && a.shared_identifiers()?.len() == 1,
+        "the two laptops' changes did not make the conflicts this test is about"
+    );
+    Ok(Setup {
+        from_b: from_b.to_string(),
+        from_a: from_a.to_string(),
+    })
+}
+
+async fn click(client: &Client, css: &str) -> Result<()> {
+    let el = wait_for(client, css).await?;
+    within(&format!("clicking {css}"), CALL, el.click()).await
+}
+
+async fn keyboard(client: &Client, keys: &str) -> Result<()> {
+    let focused = within("finding the focused element", CALL, client.active_element()).await?;
+    within(&format!("pressing {keys:?}"), CALL, focused.send_keys(keys)).await
+}
+
+fn key(k: Key) -> String {
+    char::from(k).to_string()
+}
+
+async fn count(client: &Client, css: &str) -> Result<usize> {
+    Ok(within(
+        &format!("counting {css}"),
+        CALL,
+        client.find_all(Locator::Css(css)),
+    )
+    .await?
+    .len())
+}
+
+async fn attr(client: &Client, css: &str, name: &str) -> Result<Option<String>> {
+    let el = wait_for(client, css).await?;
+    within(&format!("reading {css}[{name}]"), CALL, el.attr(name)).await
+}
+
+fn two_letters(t: &str) -> bool {
+    t.contains(&format!(
+        "2 letters were drafted for {ORGANISATION}'s application on different laptops"
+    )) && t.contains("keep one and withdraw the other")
+}
+
+async fn settle(client: &Client, s: &Setup) -> Result<()> {
+    // The directory names the two organisations sharing one identifier, as an alert the
+    // first time it appears.
+    wait_for(client, "[data-testid=org-row]").await?;
+    let said = wait_for_text(
+        client,
+        "#shared-identifier-warning",
+        "the shared identifier",
+        |t| {
+            t.contains(&format!(
+                "2 organisations share the identifier {SHARED_REF}"
+            ))
+        },
+    )
+    .await?;
+    ensure!(
+        said.contains("Hope Kitchen CIO"),
+        "the warning does not name both: {said}"
+    );
+    ensure!(
+        attr(client, "#shared-identifier-warning", "role")
+            .await?
+            .as_deref()
+            == Some("alert"),
+        "a new shared identifier is not announced"
+    );
+
+    // The letters screen lists both letters, each with the sentence.
+    click(client, "#nav-letters").await?;
+    wait_for_text(client, "#letters-to-settle", "the two letters", two_letters).await?;
+    ensure!(
+        count(client, "#letters-to-settle [data-testid=conflict-sentence]").await? == 2,
+        "each of the two letters should say what to settle"
+    );
+
+    // Laptop B's letter: cannot be approved while unsettled.
+    click(
+        client,
+        &format!("#letters a[href='#/letters/{}']", s.from_b),
+    )
+    .await?;
+    wait_for_text(client, "#letter-to-settle", "the conflict", two_letters).await?;
+    let approve = wait_for(client, "#approve-letter").await?;
+    ensure!(
+        within("reading Approve", CALL, approve.prop("disabled"))
+            .await?
+            .as_deref()
+            == Some("true"),
+        "an unsettled letter offered Approve"
+    );
+
+    // By keyboard: the name first with no reason is refused beside the reason.
+    let by = wait_for(client, "#withdraw-by").await?;
+    within("typing the name", CALL, by.send_keys(BY)).await?;
+    keyboard(client, &key(Key::Enter)).await?;
+    wait_for_text(
+        client,
+        "#withdraw-reason-error",
+        "the missing reason",
+        |t| t.contains("say why"),
+    )
+    .await?;
+    ensure!(
+        count(client, "[data-testid=letter-withdrawn]").await? == 0,
+        "withdrawn without a reason"
+    );
+    // Focus moved to the reason; type it, Tab to the name (kept), Enter.
+    keyboard(client, REASON).await?;
+    keyboard(client, &key(Key::Tab)).await?;
+    keyboard(client, &key(Key::Enter)).await?;
+    wait_for_text(
+        client,
+        "[data-testid=letter-withdrawn]",
+        "the withdrawal",
+        |t| t.contains("Withdrawn") && t.contains(REASON),
+    )
+    .await?;
+    wait_for_text(client, "[data-testid=letter-state]", "Withdrawn", |t| {
+        t.contains("Withdrawn")
+    })
+    .await?;
+    ensure!(
+        count(client, "#letter-to-settle").await? == 0,
+        "the conflict is still shown on the withdrawn letter"
+    );
+
+    // Back on the list: one letter to the organisation, nothing left to settle.
+    click(client, ".crumbs a").await?;
+    wait_for(
+        client,
+        &format!("#letters a[href='#/letters/{}']", s.from_a),
+    )
+    .await?;
+    ensure!(
+        count(client, "#letters-to-settle").await? == 0,
+        "the letters screen still shows a conflict"
+    );
+    ensure!(
+        count(
+            client,
+            &format!("#letters a[href='#/letters/{}']", s.from_b)
+        )
+        .await?
+            == 0,
+        "the withdrawn letter is still listed"
+    );
+    // The kept letter can now be approved.
+    click(
+        client,
+        &format!("#letters a[href='#/letters/{}']", s.from_a),
+    )
+    .await?;
+    wait_for(client, "#withdraw-form").await?;
+    let approve = wait_for(client, "#approve-letter").await?;
+    ensure!(
+        within("reading Approve", CALL, approve.prop("disabled"))
+            .await?
+            .as_deref()
+            != Some("true"),
+        "the kept letter still cannot be approved"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_laptops_letters_and_identifiers_are_shown_and_settled() -> Result<()> {
+    let started = Instant::now();
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("trellis.sqlite3");
+    let setup = prepare(dir.path(), &db)?;
+    let display = Display::start()?;
+    let driver = Driver::start(&display, &db, dir.path())?;
+    let client = driver.session().await?;
+    let outcome = settle(&client, &setup).await;
+    within("closing the session (the app exits)", CALL, client.close()).await?;
+    outcome?;
+    eprintln!("letter conflicts: whole test in {:?}", started.elapsed());
+    Ok(())
+}
