@@ -178,13 +178,15 @@ pub async fn round_numbers(
     Ok(state.store()?.round_numbers(round)?)
 }
 
+/// The round's letters, then its withdrawn ones (each with `withdrawn` set), so the
+/// screen can list a withdrawn letter marked rather than have it vanish.
 #[tauri::command]
 pub async fn list_letters(
     state: State<'_, AppState>,
     round_id: String,
 ) -> Result<Vec<LetterView>, CommandError> {
     let round = id_of("round", &round_id)?;
-    Ok(state.store()?.round_letters(round)?)
+    Ok(state.store()?.round_letters_and_withdrawn(round)?)
 }
 
 #[tauri::command]

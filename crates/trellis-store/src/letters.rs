@@ -445,13 +445,37 @@ impl Store {
 
     /// The round's letters that are not withdrawn, by organisation name.
     pub fn round_letters(&self, round_id: Uuid) -> Result<Vec<LetterView>, StoreError> {
+        self.round_letters_where(round_id, false)
+    }
+
+    /// The round's withdrawn letters (kept, never printed), by organisation name: the app
+    /// lists them marked, so a person sees where a letter they withdrew went.
+    pub fn withdrawn_round_letters(&self, round_id: Uuid) -> Result<Vec<LetterView>, StoreError> {
+        self.round_letters_where(round_id, true)
+    }
+
+    /// The letters screen's list: the round's letters, then its withdrawn ones.
+    pub fn round_letters_and_withdrawn(
+        &self,
+        round_id: Uuid,
+    ) -> Result<Vec<LetterView>, StoreError> {
+        let mut all = self.round_letters(round_id)?;
+        all.extend(self.withdrawn_round_letters(round_id)?);
+        Ok(all)
+    }
+
+    fn round_letters_where(
+        &self,
+        round_id: Uuid,
+        withdrawn: bool,
+    ) -> Result<Vec<LetterView>, StoreError> {
         let ids: Vec<String> = self
             .conn
             .prepare(
                 "SELECT l.id FROM letter l JOIN application a ON a.id = l.application_id WHERE a.round_id = ?1
-                 AND NOT EXISTS (SELECT 1 FROM letter_withdrawal w WHERE w.letter_id = l.id) ORDER BY l.id",
+                 AND EXISTS (SELECT 1 FROM letter_withdrawal w WHERE w.letter_id = l.id) = ?2 ORDER BY l.id",
             )?
-            .query_map(params![round_id.to_string()], |r| r.get(0))?
+            .query_map(params![round_id.to_string(), withdrawn], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         let mut out = ids
             .iter()

@@ -290,6 +290,14 @@ fn two_letters_drafted_offline_for_one_application_are_both_kept_until_one_is_wi
     let letters = a.round_letters(round).unwrap();
     assert_eq!(letters.len(), 1);
     assert_eq!(letters[0].id, from_a);
+    let withdrawn = a.withdrawn_round_letters(round).unwrap();
+    assert_eq!(
+        withdrawn.len(),
+        1,
+        "the withdrawn letter is kept and listed apart"
+    );
+    assert_eq!(withdrawn[0].id, from_b);
+    assert!(withdrawn[0].conflicts.is_empty());
     assert!(letters[0].conflicts.is_empty());
     assert_eq!(a.letter_for_application(funded).unwrap(), Some(from_a));
     a.approve_letter(from_a, day(3)).unwrap();

@@ -9,7 +9,7 @@
 //! says two letters were drafted for one application; on laptop B's letter approval is
 //! disabled, a withdrawal without a reason is refused beside the field, and withdrawing
 //! it by keyboard (type the reason, Tab, type the name, Enter) marks it withdrawn and the
-//! conflict is gone from both screens.
+//! conflict is gone from both screens (the withdrawn letter is still listed, marked).
 //!
 //! Needs what tests/app.rs needs.
 
@@ -215,7 +215,7 @@ async fn settle(client: &Client, s: &Setup) -> Result<()> {
         "the conflict is still shown on the withdrawn letter"
     );
 
-    // Back on the list: one letter to the organisation, nothing left to settle.
+    // Back on the list: nothing left to settle; the withdrawn letter is listed, marked.
     click(client, ".crumbs a").await?;
     wait_for(
         client,
@@ -226,14 +226,23 @@ async fn settle(client: &Client, s: &Setup) -> Result<()> {
         count(client, "#letters-to-settle").await? == 0,
         "the letters screen still shows a conflict"
     );
+    wait_for_text(
+        client,
+        &format!("tr[data-letter='{}'] [data-testid=letter-status]", s.from_b),
+        "the withdrawn letter marked",
+        |t| t.contains("Withdrawn") && t.contains(REASON),
+    )
+    .await?;
+    let kept = wait_for_text(
+        client,
+        &format!("tr[data-letter='{}'] [data-testid=letter-status]", s.from_a),
+        "the kept letter's state",
+        |t| t.contains("Draft"),
+    )
+    .await?;
     ensure!(
-        count(
-            client,
-            &format!("#letters a[href='#/letters/{}']", s.from_b)
-        )
-        .await?
-            == 0,
-        "the withdrawn letter is still listed"
+        !kept.contains("To settle"),
+        "the kept letter still has something to settle: {kept}"
     );
     // The kept letter can now be approved.
     click(

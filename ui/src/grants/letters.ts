@@ -26,10 +26,15 @@ export async function lettersScreen(main: HTMLElement): Promise<void> {
   const rows = letters.map((l) =>
     h(
       "tr",
-      { "data-testid": "letter-row" },
+      { "data-testid": "letter-row", "data-letter": l.id, class: l.withdrawn !== null ? "withdrawn" : undefined },
       h("th", { scope: "row" }, h("a", { href: `#/letters/${l.id}` }, l.organisation_name)),
       h("td", {}, (l.outcome ?? "").replace("_", " ")),
-      h("td", { "data-testid": "letter-status" }, STATUS[l.status] ?? l.status, l.conflicts.length ? h("strong", { class: "overdue" }, " · To settle") : null),
+      h(
+        "td",
+        { "data-testid": "letter-status" },
+        l.withdrawn !== null ? `Withdrawn (${l.withdrawn})` : (STATUS[l.status] ?? l.status),
+        l.conflicts.length ? h("strong", { class: "overdue" }, " · To settle") : null,
+      ),
       h("td", {}, String(l.versions[l.versions.length - 1]?.version ?? "")),
       h("td", {}, l.large_print ? "Large print" : ""),
     ),
