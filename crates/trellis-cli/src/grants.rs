@@ -21,6 +21,26 @@ fn print_json(v: &impl serde::Serialize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What two laptops left to settle, one line each with the rival records under it, in the
+/// same words as the app ("to settle:" like the letters list).
+fn print_conflicts(conflicts: &[trellis_store::FactConflict]) {
+    for c in conflicts {
+        println!("to settle: {}", c.message);
+        for r in &c.rivals {
+            println!(
+                "    {}{}{}",
+                r.id,
+                if r.summary.is_empty() {
+                    String::new()
+                } else {
+                    format!("  {}", r.summary)
+                },
+                if r.standing { "  (stands for now)" } else { "" }
+            );
+        }
+    }
+}
+
 fn read_rubric(path: &std::path::Path) -> anyhow::Result<Rubric> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
@@ -256,6 +276,8 @@ pub fn application(
                     decision
                 );
             }
+            let conflicts: Vec<_> = apps.iter().flat_map(|a| a.conflicts.clone()).collect();
+            print_conflicts(&conflicts);
         }
         ApplicationCommand::Show { application, json } => {
             let a = store.application(application)?;
@@ -296,6 +318,7 @@ pub fn application(
             if let Some(d) = &a.decision {
                 println!("  decision: {} ({})", d.outcome.code(), d.reasons);
             }
+            print_conflicts(&a.conflicts);
         }
         ApplicationCommand::Attach { application, file } => {
             let a = store.attach_file(application, &file)?;
@@ -543,6 +566,7 @@ pub fn moderation(store: &mut Store, cmd: ModerationCommand) -> anyhow::Result<(
                     .unwrap_or_else(|| "not measurable".into()),
                 report.reading_text
             );
+            print_conflicts(&store.fact_conflicts(r)?);
         }
         ModerationCommand::Agree {
             application,
@@ -617,6 +641,7 @@ pub fn decision(store: &mut Store, cmd: DecisionCommand) -> anyhow::Result<()> {
                     view.not_yet_agreed.len()
                 );
             }
+            print_conflicts(&view.conflicts);
         }
         DecisionCommand::Record {
             application,

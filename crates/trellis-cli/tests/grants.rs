@@ -379,3 +379,110 @@ fn a_round_from_applications_to_decisions() {
         .contains("360G-trellis-sisters-of-the-market"));
     assert!(ok(&db, &["doctor"]).contains("no faults"));
 }
+
+#[test]
+fn two_decisions_recorded_on_two_laptops_are_listed_to_settle_and_settled_by_recording_again() {
+    use trellis_store::Store;
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("a.sqlite3");
+    ok(
+        &db,
+        &[
+            "org",
+            "add",
+            "--name",
+            "Hope Kitchen",
+            "--ref",
+            "GB-CHC-1400001",
+            "--income-band",
+            "under-10k",
+        ],
+    );
+    let round = ok(
+        &db,
+        &[
+            "round",
+            "create",
+            "--title",
+            "Interpreting at the GP 2027",
+            "--topic",
+            "No interpreters at GP appointments",
+            "--budget",
+            "20000",
+            "--min-grant",
+            "1000",
+            "--max-grant",
+            "10000",
+            "--opens",
+            "2026-06-01",
+            "--closes",
+            "2026-07-31",
+            "--question",
+            "What will you do?",
+        ],
+    );
+    let hope = ok(
+        &db,
+        &[
+            "application",
+            "add",
+            &round,
+            "Hope Kitchen",
+            "--amount",
+            "8000",
+            "--core",
+            "--format",
+            "video",
+            "--summary",
+            "Interpreters at two surgeries",
+        ],
+    );
+    // Laptop B received everything laptop A holds, then both went offline.
+    let mut b = Store::open(&dir.path().join("b.sqlite3")).unwrap();
+    let shared = Store::open(&db)
+        .unwrap()
+        .local_changes_after(0, 1_000_000)
+        .unwrap();
+    b.apply_remote(&shared, 0).unwrap();
+    let record = |outcome: &str, amount: &str, reasons: &str| {
+        let mut args = vec!["decision", "record", &hope, "--outcome", outcome];
+        if !amount.is_empty() {
+            args.extend(["--amount", amount]);
+        }
+        args.extend(["--reasons", reasons]);
+        ok(&db, &args)
+    };
+    record("funded", "8000", "Strong links with families.");
+    b.record_decision(&trellis_core::grants::decision::DecisionInput {
+        application_id: hope.clone(),
+        outcome: "not funded".into(),
+        reasons: "Outside the brief.".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    // Back online: laptop A receives B's decision; both are kept and named.
+    Store::open(&db)
+        .unwrap()
+        .apply_remote(&b.local_changes_after(0, 1_000_000).unwrap(), 0)
+        .unwrap();
+    let expected = "to settle: 2 decisions were recorded for Hope Kitchen's application on different laptops: record the one that stands";
+    for args in [
+        vec!["application", "list", &round],
+        vec!["application", "show", &hope],
+        vec!["decision", "allocate", &round],
+    ] {
+        let out = ok(&db, &args);
+        assert!(out.contains(expected), "{args:?}: {out}");
+        assert!(
+            out.contains("not funded: Outside the brief.  (stands for now)")
+                && out.contains("funded £8000: Strong links with families."),
+            "{args:?}: {out}"
+        );
+    }
+    record("funded", "8000", "The panel met again.");
+    let out = ok(&db, &["application", "show", &hope]);
+    assert!(
+        !out.contains("to settle") && out.contains("The panel met again."),
+        "{out}"
+    );
+}

@@ -147,11 +147,30 @@ pub enum Operation {
         assessor_id: Uuid,
         scores: Vec<Score>,
         reason: String,
+        /// The assessor's submissions this laptop showed as current when revising (see
+        /// `grants::rivals`); absent in changes made before it existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        replaces: Option<Vec<Uuid>>,
     },
+    /// Agreed scores for an application; `replaces` as for decisions.
     #[serde(rename = "moderation.agree")]
-    ModerationAgree { id: Uuid, agreed: AgreedScores },
+    ModerationAgree {
+        id: Uuid,
+        agreed: AgreedScores,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        replaces: Option<Vec<Uuid>>,
+    },
+    /// A decision for an application. `replaces` names the application's decisions this
+    /// laptop showed as current when it was recorded, so two laptops recording offline
+    /// are named as rivals until one is recorded having seen both (`grants::rivals`);
+    /// absent in changes made before it existed.
     #[serde(rename = "decision.record")]
-    DecisionRecord { id: Uuid, decision: Decision },
+    DecisionRecord {
+        id: Uuid,
+        decision: Decision,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        replaces: Option<Vec<Uuid>>,
+    },
     /// A letter template for one outcome; the latest one for the outcome stands.
     #[serde(rename = "letter.template")]
     LetterTemplate {
@@ -496,6 +515,46 @@ mod tests {
         assert_eq!(op.kind(), "contact.log");
         let back = Operation::decode(op.kind(), op.payload()).unwrap();
         assert_eq!(back, op);
+    }
+
+    #[test]
+    fn a_decision_from_before_replaces_reads_and_writes_unchanged() {
+        // Changes made before `replaces` existed are in change logs and on the server:
+        // they must decode, and a change without it must encode exactly as before.
+        let app = Uuid::from_u128(7);
+        let old = serde_json::json!({
+            "id": Uuid::from_u128(1),
+            "decision": {"application_id": app, "outcome": {"kind": "not_funded"}, "reasons": "r"},
+        });
+        let op = Operation::decode("decision.record", old.clone()).unwrap();
+        assert!(matches!(
+            op,
+            Operation::DecisionRecord { replaces: None, .. }
+        ));
+        assert_eq!(op.payload(), old);
+        let agreed = serde_json::json!({
+            "id": Uuid::from_u128(2),
+            "agreed": {"application_id": app, "scores": [], "note": ""},
+        });
+        let op = Operation::decode("moderation.agree", agreed.clone()).unwrap();
+        assert!(matches!(
+            op,
+            Operation::ModerationAgree { replaces: None, .. }
+        ));
+        assert_eq!(op.payload(), agreed);
+        let with = Operation::ModerationAgree {
+            id: Uuid::from_u128(2),
+            agreed: AgreedScores {
+                application_id: app,
+                scores: vec![],
+                note: String::new(),
+            },
+            replaces: Some(vec![Uuid::from_u128(3)]),
+        };
+        assert_eq!(
+            Operation::decode(with.kind(), with.payload()).unwrap(),
+            with
+        );
     }
 
     #[test]

@@ -28,10 +28,11 @@ use uuid::Uuid;
 
 use crate::resolve::one_match;
 use crate::write_grants::{
-    application_basics, current_decisions, declaration, extension, latest_submission, round_fields,
-    submitted_sheets,
+    application_basics, current_decisions, declaration, extension, fact_records, latest_submission,
+    round_fields, submission_records, submitted_sheets, FactTable,
 };
 use crate::{Store, StoreError};
+use trellis_core::grants::rivals::{self, FactRecord};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RoundView {
@@ -64,6 +65,45 @@ pub struct ApplicationSummary {
     pub agreed: Option<AgreedScores>,
     pub agreed_total: Option<WeightedTotal>,
     pub decision: Option<Decision>,
+    /// Decisions, agreed scores or an assessor's scores recorded for this application on
+    /// two laptops without either seeing the other, for a person to settle.
+    pub conflicts: Vec<FactConflict>,
+}
+
+/// What was recorded twice for one application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactKind {
+    Decision,
+    AgreedScores,
+    Scores,
+}
+
+/// Records for one application (and, for scores, one assessor) made on different laptops
+/// without either seeing the other (`trellis_core::grants::rivals`). All are kept; the
+/// latest by clock stands (and is the only one counted) until a person records again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FactConflict {
+    pub kind: FactKind,
+    pub application_id: Uuid,
+    pub organisation_name: String,
+    /// For scores: whose.
+    pub assessor_id: Option<Uuid>,
+    pub assessor_name: Option<String>,
+    /// The rival records, oldest by clock first.
+    pub rivals: Vec<RivalView>,
+    /// What happened and what to do, in plain English.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RivalView {
+    pub id: Uuid,
+    /// The one counted for now (the latest by clock).
+    pub standing: bool,
+    /// The decision's outcome or the agreed note; blank for an assessor's scores, which
+    /// this view never shows (the blind-scoring rule belongs to `score_sheets`).
+    pub summary: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -92,6 +132,32 @@ pub struct AllocationView {
     pub allocation: Allocation,
     /// Applications with no agreed scores yet, left out of the suggestion.
     pub not_yet_agreed: Vec<Uuid>,
+    /// Decisions or agreed scores recorded twice on different laptops: only the standing
+    /// one is counted here, and these name what a person must settle.
+    pub conflicts: Vec<FactConflict>,
+}
+
+/// The record counted for now: the latest by clock, as `current_decisions` and the
+/// agreed-scores and submission reads choose it.
+fn standing(records: &[FactRecord]) -> Option<Uuid> {
+    records
+        .iter()
+        .max_by(|a, b| (&a.hlc, &a.device_id).cmp(&(&b.hlc, &b.device_id)))
+        .map(|r| r.id)
+}
+
+fn decision_summary(d: &Decision) -> String {
+    use trellis_core::grants::decision::Outcome;
+    let outcome = match &d.outcome {
+        Outcome::Funded { amount_gbp, .. } => format!("funded £{amount_gbp}"),
+        Outcome::NotFunded => "not funded".to_string(),
+        Outcome::Waitlisted => "waitlisted".to_string(),
+    };
+    if d.reasons.trim().is_empty() {
+        outcome
+    } else {
+        format!("{outcome}: {}", d.reasons.trim())
+    }
 }
 
 fn parse_uuid(s: &str) -> Result<Uuid, StoreError> {
@@ -311,14 +377,35 @@ impl Store {
         scores: Vec<Score>,
         reason: &str,
     ) -> Result<(), StoreError> {
+        self.record_revision(application_id, assessor_id, scores, reason)?;
+        Ok(())
+    }
+
+    /// `revise_scores`, giving the revision's id (tests follow each fact by id).
+    pub fn record_revision(
+        &mut self,
+        application_id: Uuid,
+        assessor_id: Uuid,
+        scores: Vec<Score>,
+        reason: &str,
+    ) -> Result<Uuid, StoreError> {
+        // The revision replaces every submission this laptop shows as current, so a
+        // revision made after seeing two laptops' submissions settles them.
+        let replaces = rivals::current(&submission_records(
+            &self.conn,
+            application_id,
+            assessor_id,
+        )?);
+        let id = Uuid::now_v7();
         self.apply(&Operation::ScoreRevise {
-            id: Uuid::now_v7(),
+            id,
             application_id,
             assessor_id,
             scores,
             reason: reason.trim().to_string(),
+            replaces: Some(replaces),
         })?;
-        Ok(())
+        Ok(id)
     }
 
     /// Who a panel member is to the blind-scoring rule.
@@ -504,6 +591,7 @@ impl Store {
             .into_iter()
             .find(|d| d.application_id == id);
         let threshold = round.small_org_threshold_gbp;
+        let conflicts = self.application_conflicts(id, &organisation_name, &members)?;
         Ok(ApplicationSummary {
             id,
             round_id: parse_uuid(&round_id)?,
@@ -521,7 +609,114 @@ impl Store {
                 .and_then(|a: &AgreedScores| weighted_total(&round.rubric, &a.scores)),
             agreed,
             decision,
+            conflicts,
         })
+    }
+
+    /// Every conflict in the round (decisions, agreed scores, assessors' scores), by
+    /// application: what the moderation and allocation screens show above their tables.
+    pub fn fact_conflicts(&self, round_id: Uuid) -> Result<Vec<FactConflict>, StoreError> {
+        Ok(self
+            .applications(round_id)?
+            .into_iter()
+            .flat_map(|a| a.conflicts)
+            .collect())
+    }
+
+    fn application_conflicts(
+        &self,
+        id: Uuid,
+        organisation_name: &str,
+        members: &[PanelMemberView],
+    ) -> Result<Vec<FactConflict>, StoreError> {
+        let c = &self.conn;
+        let mut out = Vec::new();
+        for (table, kind) in [
+            (FactTable::Decision, FactKind::Decision),
+            (FactTable::Agreed, FactKind::AgreedScores),
+        ] {
+            let records = fact_records(c, table, id)?;
+            let rival_ids = rivals::rivals(&records);
+            if rival_ids.is_empty() {
+                continue;
+            }
+            let sql = match table {
+                FactTable::Decision => "SELECT decision FROM decision WHERE id = ?1",
+                FactTable::Agreed => "SELECT agreed FROM agreed_scores WHERE id = ?1",
+            };
+            let mut views = Vec::new();
+            for r in &rival_ids {
+                let raw: String = c.query_row(sql, [r.to_string()], |row| row.get(0))?;
+                let summary = match table {
+                    FactTable::Decision => decision_summary(&decode("decision", &raw)?),
+                    FactTable::Agreed => {
+                        let a: AgreedScores = decode("agreed scores", &raw)?;
+                        a.note
+                    }
+                };
+                views.push(RivalView {
+                    id: *r,
+                    standing: Some(*r) == standing(&records),
+                    summary,
+                });
+            }
+            let n = views.len();
+            let message = match kind {
+                FactKind::Decision => format!(
+                    "{n} decisions were recorded for {organisation_name}'s application on different laptops: record the one that stands"
+                ),
+                _ => format!(
+                    "{n} sets of agreed scores were recorded for {organisation_name}'s application on different laptops: agree the scores that stand"
+                ),
+            };
+            out.push(FactConflict {
+                kind,
+                application_id: id,
+                organisation_name: organisation_name.to_string(),
+                assessor_id: None,
+                assessor_name: None,
+                rivals: views,
+                message,
+            });
+        }
+        let assessors: Vec<String> = c
+            .prepare("SELECT DISTINCT assessor_id FROM score_submission WHERE application_id = ?1 ORDER BY assessor_id")?
+            .query_map([id.to_string()], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for a in assessors {
+            let assessor = parse_uuid(&a)?;
+            let records = submission_records(c, id, assessor)?;
+            let rival_ids = rivals::rivals(&records);
+            if rival_ids.is_empty() {
+                continue;
+            }
+            let name = members
+                .iter()
+                .find(|m| m.id == assessor)
+                .map(|m| m.name.clone())
+                .unwrap_or_else(|| "An assessor".to_string());
+            let stands = standing(&records);
+            out.push(FactConflict {
+                kind: FactKind::Scores,
+                application_id: id,
+                organisation_name: organisation_name.to_string(),
+                assessor_id: Some(assessor),
+                assessor_name: Some(name.clone()),
+                message: format!(
+                    "{name} submitted scores for {organisation_name}'s application on {} laptops: {name} revises them to say which stand",
+                    rival_ids.len()
+                ),
+                rivals: rival_ids
+                    .into_iter()
+                    .map(|r| RivalView {
+                        id: r,
+                        standing: Some(r) == stands,
+                        summary: String::new(),
+                    })
+                    .collect(),
+            });
+        }
+        Ok(out)
     }
 
     /// The round's moderation report: every submitted sheet (conflicted assessors left
@@ -546,6 +741,11 @@ impl Store {
         scores: Vec<Score>,
         note: &str,
     ) -> Result<(), StoreError> {
+        let replaces = rivals::current(&fact_records(
+            &self.conn,
+            FactTable::Agreed,
+            application_id,
+        )?);
         self.apply(&Operation::ModerationAgree {
             id: Uuid::now_v7(),
             agreed: AgreedScores {
@@ -553,6 +753,7 @@ impl Store {
                 scores,
                 note: note.trim().to_string(),
             },
+            replaces: Some(replaces),
         })?;
         Ok(())
     }
@@ -562,7 +763,9 @@ impl Store {
         let round = self.round(round_id)?.fields;
         let mut candidates = Vec::new();
         let mut not_yet_agreed = Vec::new();
+        let mut conflicts = Vec::new();
         for a in self.applications(round_id)? {
+            conflicts.extend(a.conflicts.iter().cloned());
             match a.agreed_total {
                 Some(t) => candidates.push(Candidate {
                     application_id: a.id,
@@ -577,6 +780,7 @@ impl Store {
         Ok(AllocationView {
             allocation: suggest_allocation(&candidates, round.budget_gbp, round.small_org_priority),
             not_yet_agreed,
+            conflicts,
         })
     }
 
@@ -589,8 +793,15 @@ impl Store {
                 id: app.to_string(),
             })?;
         let decision = decision::validate(input, asked, &round)?;
+        // What this laptop shows as current for the application (one decision, or the
+        // rivals it names): recording now settles them.
+        let replaces = rivals::current(&fact_records(&self.conn, FactTable::Decision, app)?);
         let id = Uuid::now_v7();
-        self.apply(&Operation::DecisionRecord { id, decision })?;
+        self.apply(&Operation::DecisionRecord {
+            id,
+            decision,
+            replaces: Some(replaces),
+        })?;
         Ok(id)
     }
 

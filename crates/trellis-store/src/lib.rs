@@ -40,7 +40,8 @@ pub use doctor::DoctorReport;
 pub use error::StoreError;
 pub use export::canonical_json;
 pub use grants::{
-    AllocationView, ApplicationSummary, DeclarationView, PanelMemberView, RoundView, SheetView,
+    AllocationView, ApplicationSummary, DeclarationView, FactConflict, FactKind, PanelMemberView,
+    RivalView, RoundView, SheetView,
 };
 pub use letters::{DraftReport, LetterStateView, LetterStatus, LetterVersionView, LetterView};
 pub use organisations::{Contact, OrganisationDetail, OrganisationSummary};

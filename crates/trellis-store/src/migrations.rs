@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[(u32, &str)] = &[
         8,
         include_str!("../migrations/0008_letters_from_two_laptops.sql"),
     ),
+    (9, include_str!("../migrations/0009_rival_facts.sql")),
 ];
 
 /// The schema version this build writes.

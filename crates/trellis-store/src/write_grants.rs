@@ -6,6 +6,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use trellis_core::grants::decision::{check_within_budget, Decision};
 use trellis_core::grants::moderation::{moderate_application, ModerationSettings};
+use trellis_core::grants::rivals::FactRecord;
 use trellis_core::grants::round::RoundFields;
 use trellis_core::grants::scoring::{check_scores, may_score, Score, ScoreSheet};
 use trellis_core::op::Operation;
@@ -175,6 +176,87 @@ fn may_score_now(tx: &Transaction, application: Uuid, assessor: Uuid) -> Result<
         .into());
     }
     Ok(())
+}
+
+fn decode_replaces(raw: Option<String>) -> Result<Option<Vec<Uuid>>, StoreError> {
+    raw.map(|r| decode("replaces", &r)).transpose()
+}
+
+/// Which table holds an application's rival-able facts (`decision` or `agreed_scores`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FactTable {
+    Decision,
+    Agreed,
+}
+
+impl FactTable {
+    fn name(self) -> &'static str {
+        match self {
+            FactTable::Decision => "decision",
+            FactTable::Agreed => "agreed_scores",
+        }
+    }
+}
+
+/// Every decision (or agreement) recorded for an application, for `grants::rivals`.
+pub(crate) fn fact_records(
+    c: &Connection,
+    table: FactTable,
+    application: Uuid,
+) -> Result<Vec<FactRecord>, StoreError> {
+    let sql = format!(
+        "SELECT id, hlc, device_id, replaces FROM {} WHERE application_id = ?1 ORDER BY hlc, device_id",
+        table.name()
+    );
+    let rows: Vec<(String, String, String, Option<String>)> = c
+        .prepare(&sql)?
+        .query_map([application.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(|(id, hlc, device_id, replaces)| {
+            Ok(FactRecord {
+                id: Uuid::parse_str(&id).map_err(|e| StoreError::damaged("record id", e))?,
+                hlc,
+                device_id,
+                replaces: decode_replaces(replaces)?,
+            })
+        })
+        .collect()
+}
+
+/// One assessor's submissions and revisions for an application, for `grants::rivals`.
+/// A submission replaces nothing (it is by meaning the first), so two of them are rivals.
+pub(crate) fn submission_records(
+    c: &Connection,
+    application: Uuid,
+    assessor: Uuid,
+) -> Result<Vec<FactRecord>, StoreError> {
+    let rows: Vec<(String, String, String, bool, Option<String>)> = c
+        .prepare(
+            "SELECT id, hlc, device_id, reason IS NULL, replaces FROM score_submission
+             WHERE application_id = ?1 AND assessor_id = ?2 ORDER BY hlc, device_id",
+        )?
+        .query_map(
+            params![application.to_string(), assessor.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?
+        .collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(|(id, hlc, device_id, first, replaces)| {
+            Ok(FactRecord {
+                id: Uuid::parse_str(&id).map_err(|e| StoreError::damaged("submission id", e))?,
+                hlc,
+                device_id,
+                replaces: if first {
+                    Some(Vec::new())
+                } else {
+                    decode_replaces(replaces)?
+                },
+            })
+        })
+        .collect()
 }
 
 pub(crate) fn current_decisions(
@@ -398,16 +480,24 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
                 }
             };
             check_scores(&round.rubric, scores, true)?;
+            let replaces = match op {
+                Operation::ScoreRevise { replaces, .. } => replaces.as_ref().map(json),
+                _ => None,
+            };
             insert_new(
                 tx,
                 "score submission",
                 *id,
-                "INSERT OR IGNORE INTO score_submission (id, application_id, assessor_id, scores, reason, hlc, device_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![id.to_string(), application_id.to_string(), assessor_id.to_string(), json(scores), reason, stamp.hlc, stamp.device_id],
+                "INSERT OR IGNORE INTO score_submission (id, application_id, assessor_id, scores, reason, hlc, device_id, replaces)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![id.to_string(), application_id.to_string(), assessor_id.to_string(), json(scores), reason, stamp.hlc, stamp.device_id, replaces],
             )
         }
-        Operation::ModerationAgree { id, agreed } => {
+        Operation::ModerationAgree {
+            id,
+            agreed,
+            replaces,
+        } => {
             let (round, _, _) = require_application(tx, agreed.application_id)?;
             let sheets = submitted_sheets(tx, agreed.application_id)?;
             let flagged = moderate_application(
@@ -424,11 +514,15 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
                 tx,
                 "agreement",
                 *id,
-                "INSERT OR IGNORE INTO agreed_scores (id, application_id, agreed, hlc, device_id) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id.to_string(), agreed.application_id.to_string(), json(agreed), stamp.hlc, stamp.device_id],
+                "INSERT OR IGNORE INTO agreed_scores (id, application_id, agreed, hlc, device_id, replaces) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id.to_string(), agreed.application_id.to_string(), json(agreed), stamp.hlc, stamp.device_id, replaces.as_ref().map(json)],
             )
         }
-        Operation::DecisionRecord { id, decision } => {
+        Operation::DecisionRecord {
+            id,
+            decision,
+            replaces,
+        } => {
             let (round, asked, _) = require_application(tx, decision.application_id)?;
             decision.check(asked, round.max_grant_gbp)?;
             let round_id: String = tx.query_row(
@@ -450,8 +544,8 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
                 tx,
                 "decision",
                 *id,
-                "INSERT OR IGNORE INTO decision (id, application_id, decision, hlc, device_id) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id.to_string(), decision.application_id.to_string(), json(decision), stamp.hlc, stamp.device_id],
+                "INSERT OR IGNORE INTO decision (id, application_id, decision, hlc, device_id, replaces) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id.to_string(), decision.application_id.to_string(), json(decision), stamp.hlc, stamp.device_id, replaces.as_ref().map(json)],
             )
         }
         _ => Err(Invalid::one("kind", format!("{} is not a grants change", op.kind())).into()),

@@ -24,6 +24,7 @@ pub mod application;
 pub mod decision;
 pub mod import;
 pub mod moderation;
+pub mod rivals;
 pub mod round;
 pub mod rubric;
 pub mod scoring;
