@@ -94,6 +94,19 @@ export interface ApplicationSummary {
   agreed: { scores: Score[]; note: string } | null;
   agreed_total: WeightedTotal | null;
   decision: Decision | null;
+  conflicts: FactConflict[];
+}
+
+/** Decisions, agreed scores or one assessor's scores recorded on two laptops without
+ * either seeing the other; the sentence comes from trellis-store. */
+export interface FactConflict {
+  kind: "decision" | "agreed_scores" | "scores";
+  application_id: string;
+  organisation_name: string;
+  assessor_id: string | null;
+  assessor_name: string | null;
+  rivals: { id: string; standing: boolean; summary: string }[];
+  message: string;
 }
 
 export interface SheetView {
@@ -153,6 +166,7 @@ export interface AllocationView {
   funded_total_gbp: number;
   remaining_gbp: number;
   not_yet_agreed: string[];
+  conflicts: FactConflict[];
 }
 
 export interface DecisionInput {

@@ -5,8 +5,16 @@
 // the shell; nothing is computed here but formatting.
 import { asCommandError, type FieldError } from "../api";
 import { alertError, announce, h } from "../dom";
+import { settlePanel } from "../settle";
 import { errorElement, showErrors, type FieldSlot } from "../forms";
-import { currentRound, grantsApi, pounds, type ApplicationSummary, type Decision, type RoundNumbers } from "./api";
+import { currentRound, grantsApi, pounds, type ApplicationSummary, type Decision, type FactConflict, type RoundNumbers } from "./api";
+
+// One line per conflict: the store's sentence, then what each laptop recorded (never an
+// assessor's scores: the store leaves those blank) and which one counts for now.
+function conflictText(c: FactConflict): string {
+  const recorded = c.rivals.filter((r) => r.summary).map((r) => `${r.summary}${r.standing ? " (counted for now)" : ""}`);
+  return recorded.length ? `${c.message}. Recorded: ${recorded.join("; ")}.` : `${c.message}.`;
+}
 
 function outcomeText(d: Decision | null): string {
   if (!d) return "Not decided";
@@ -170,13 +178,21 @@ export async function moderationScreen(main: HTMLElement): Promise<void> {
       h("th", { scope: "row" }, a.organisation_name),
       h("td", {}, pounds(a.amount_gbp)),
       h("td", {}, a.agreed_total ? a.agreed_total.on_scale.toFixed(2) : "Not agreed"),
-      h("td", { "data-testid": "decision-outcome" }, outcomeText(a.decision)),
+      h("td", { "data-testid": "decision-outcome" }, outcomeText(a.decision), a.conflicts.some((c) => c.kind === "decision") ? h("span", { class: "overdue" }, " (recorded twice: to settle)") : null),
       h("td", {}, a.decision?.reasons ?? ""),
     ),
+  );
+  // Every conflict in the round (decisions, agreed scores, assessors' scores) is in the
+  // allocation's list; recording a decision or agreement again settles it.
+  const toSettle = settlePanel(
+    "facts-to-settle",
+    "Recorded on two laptops: to settle",
+    allocation.conflicts.map((c) => ({ key: c.rivals.map((r) => r.id).join(" "), text: conflictText(c) })),
   );
   main.replaceChildren(
     h("h1", { tabindex: "-1" }, `Moderation and decisions: ${round.title}`),
     h("p", {}, `Budget ${pounds(round.budget_gbp)}; grants from ${pounds(round.min_grant_gbp)} to ${pounds(round.max_grant_gbp)}.`),
+    ...(toSettle ? [toSettle] : []),
     h(
       "section",
       { id: "agreement", "aria-labelledby": "agreement-heading" },
