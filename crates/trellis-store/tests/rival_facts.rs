@@ -248,3 +248,34 @@ fn a_revision_that_saw_only_one_submission_leaves_the_conflict() {
     assert_eq!(conflicts.len(), 1, "{conflicts:?}");
     assert_eq!(conflicts[0].rivals.len(), 2);
 }
+
+#[test]
+fn decisions_from_before_replaces_keep_the_latest_by_clock_without_a_conflict() {
+    // Laptops from before schema 9 send decisions without `replaces`: one laptop's second
+    // decision was a change of mind, not a rival, and still reads as one.
+    use trellis_core::grants::decision::{Decision, Outcome};
+    use trellis_core::op::Operation;
+    let dir = TempDir::new().unwrap();
+    let (mut a, round, app, _) = setup(&dir);
+    for reasons in ["First.", "Second."] {
+        a.apply(&Operation::DecisionRecord {
+            id: Uuid::now_v7(),
+            decision: Decision {
+                application_id: app,
+                outcome: Outcome::NotFunded,
+                reasons: reasons.into(),
+            },
+            replaces: None,
+        })
+        .unwrap();
+    }
+    assert!(a.fact_conflicts(round).unwrap().is_empty());
+    assert_eq!(
+        a.application(app).unwrap().decision.unwrap().reasons,
+        "Second."
+    );
+    // A new laptop's decision that saw the old ones replaces them too.
+    a.record_decision(&decision(app, "waitlisted", "", "Third."))
+        .unwrap();
+    assert!(a.fact_conflicts(round).unwrap().is_empty());
+}
