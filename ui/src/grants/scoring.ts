@@ -334,6 +334,10 @@ export async function scoringScreen(main: HTMLElement, applicationId: string): P
     { id: "score-form", novalidate: true },
     h("h2", {}, "Your scores"),
     h("p", {}, submitted ? "You have submitted. A change needs a reason, and every revision is kept." : "Use Tab to move between criteria and the arrow keys to choose a score. Your draft is saved as you type."),
+    // Your scores submitted on two laptops (the store's sentence): a revision settles it.
+    ...app.conflicts
+      .filter((c) => c.kind === "scores" && c.assessor_id === me)
+      .map((c) => h("p", { class: "to-settle", role: "status", "data-testid": "scores-to-settle" }, `${c.message}.`)),
     ...fieldsets,
     reasonBox,
     h("div", { class: "actions" }, submit),
