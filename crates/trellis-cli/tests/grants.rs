@@ -1,40 +1,14 @@
 //! A funding round from the command line: round, rubric, applications (one imported),
 //! conflicts, blind scoring, moderation, allocation, decisions and the round's numbers.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
 use tempfile::TempDir;
 
-fn trellis(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_trellis"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env("TRELLIS_TODAY", "2026-07-20")
-        .env_remove("TRELLIS_DB")
-        .output()
-        .expect("run trellis")
-}
+mod common;
 
-fn ok(db: &Path, args: &[&str]) -> String {
-    let out = trellis(db, args);
-    assert!(
-        out.status.success(),
-        "trellis {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .trim()
-        .to_string()
-}
-
-fn fails(db: &Path, args: &[&str]) -> String {
-    let out = trellis(db, args);
-    assert!(!out.status.success(), "trellis {args:?} should fail");
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+const CLI: common::Cli = common::Cli {
+    today: "2026-07-20",
+    env: &[],
+};
 
 #[test]
 fn a_round_from_applications_to_decisions() {
@@ -45,7 +19,7 @@ fn a_round_from_applications_to_decisions() {
         ("Big Charity", "GB-CHC-1400002", "250k-500k"),
         ("Łączy Nas", "GB-COH-00934512", "10k-25k"),
     ] {
-        ok(
+        CLI.ok(
             &db,
             &[
                 "org",
@@ -60,23 +34,26 @@ fn a_round_from_applications_to_decisions() {
         );
     }
     let rubric = dir.path().join("rubric.json");
-    std::fs::write(&rubric, ok(&db, &["rubric", "export"])).unwrap();
-    assert!(ok(&db, &["rubric", "import", rubric.to_str().unwrap()]).contains("relationships"));
+    std::fs::write(&rubric, CLI.ok(&db, &["rubric", "export"])).unwrap();
+    assert!(CLI
+        .ok(&db, &["rubric", "import", rubric.to_str().unwrap()])
+        .contains("relationships"));
     std::fs::write(
         dir.path().join("bad.json"),
         "{\"criteria\": [{\"id\": \"x\"}]}",
     )
     .unwrap();
-    assert!(fails(
-        &db,
-        &[
-            "rubric",
-            "import",
-            dir.path().join("bad.json").to_str().unwrap()
-        ]
-    )
-    .contains("criteria"));
-    let round = ok(
+    assert!(CLI
+        .fails(
+            &db,
+            &[
+                "rubric",
+                "import",
+                dir.path().join("bad.json").to_str().unwrap()
+            ]
+        )
+        .contains("criteria"));
+    let round = CLI.ok(
         &db,
         &[
             "round",
@@ -101,7 +78,7 @@ fn a_round_from_applications_to_decisions() {
             rubric.to_str().unwrap(),
         ],
     );
-    let hope = ok(
+    let hope = CLI.ok(
         &db,
         &[
             "application",
@@ -119,21 +96,21 @@ fn a_round_from_applications_to_decisions() {
     );
     let csv = dir.path().join("apps.csv");
     std::fs::write(&csv, "organisation,amount,core,formats,summary,received_on\nBig Charity,10000,no,written,Interpreting hub,2026-07-01\nNobody,5,no,written,x,2026-07-01\n").unwrap();
-    let err = fails(
+    let err = CLI.fails(
         &db,
         &["application", "import", &round, csv.to_str().unwrap()],
     );
     assert!(err.contains("line 3") && err.contains("Nobody"), "{err}");
     std::fs::write(&csv, "organisation,amount,core,formats,summary,received_on\nBig Charity,10000,no,written,Interpreting hub,2026-07-01,A hub at two surgeries.\nGB-COH-00934512,6000,yes,conversation,Phone line,2026-07-02\n").unwrap();
     assert_eq!(
-        ok(
+        CLI.ok(
             &db,
             &["application", "import", &round, csv.to_str().unwrap()]
         ),
         "imported 2 applications"
     );
     let apps: serde_json::Value =
-        serde_json::from_str(&ok(&db, &["application", "list", &round, "--json"])).unwrap();
+        serde_json::from_str(&CLI.ok(&db, &["application", "list", &round, "--json"])).unwrap();
     let ids: Vec<String> = apps
         .as_array()
         .unwrap()
@@ -143,11 +120,11 @@ fn a_round_from_applications_to_decisions() {
     assert_eq!(ids.len(), 3);
     let video = dir.path().join("pitch.mp4");
     std::fs::write(&video, b"not really a video").unwrap();
-    ok(
+    CLI.ok(
         &db,
         &["application", "attach", &hope, video.to_str().unwrap()],
     );
-    ok(
+    CLI.ok(
         &db,
         &[
             "application",
@@ -161,12 +138,12 @@ fn a_round_from_applications_to_decisions() {
     );
 
     for who in ["Amara", "Tom", "Priya"] {
-        ok(&db, &["panel", "add", who]);
+        CLI.ok(&db, &["panel", "add", who]);
         for app in &ids {
-            ok(&db, &["assign", app, who]);
+            CLI.ok(&db, &["assign", app, who]);
         }
     }
-    ok(
+    CLI.ok(
         &db,
         &[
             "conflict",
@@ -178,7 +155,7 @@ fn a_round_from_applications_to_decisions() {
             "My sister volunteers there",
         ],
     );
-    let err = fails(
+    let err = CLI.fails(
         &db,
         &[
             "score",
@@ -197,9 +174,9 @@ fn a_round_from_applications_to_decisions() {
     assert!(err.contains("conflict"), "{err}");
     let criteria = ["relationships", "need", "plan", "reach"];
     let score_all = |app: &str, who: &str, values: [u8; 4]| {
-        ok(&db, &["conflict", "declare", app, "--as", who, "--none"]);
+        CLI.ok(&db, &["conflict", "declare", app, "--as", who, "--none"]);
         for (c, v) in criteria.iter().zip(values) {
-            ok(
+            CLI.ok(
                 &db,
                 &[
                     "score",
@@ -219,40 +196,45 @@ fn a_round_from_applications_to_decisions() {
     };
     score_all(&hope, "Amara", [4, 4, 4, 4]);
     assert!(
-        ok(&db, &["score", "show", &hope, "--as", "Tom"]).contains("no scores you may see"),
+        CLI.ok(&db, &["score", "show", &hope, "--as", "Tom"])
+            .contains("no scores you may see"),
         "blind before submitting"
     );
     score_all(&hope, "Tom", [2, 5, 4, 4]);
-    ok(&db, &["score", "submit", &hope, "--as", "Amara"]);
-    let tom_view = ok(&db, &["score", "show", &hope, "--as", "Tom"]);
+    CLI.ok(&db, &["score", "submit", &hope, "--as", "Amara"]);
+    let tom_view = CLI.ok(&db, &["score", "show", &hope, "--as", "Tom"]);
     assert!(
         !tom_view.contains("Amara"),
         "Tom has not submitted: {tom_view}"
     );
-    ok(&db, &["score", "submit", &hope, "--as", "Tom"]);
-    assert!(ok(&db, &["score", "show", &hope, "--as", "Tom"]).contains("Amara"));
+    CLI.ok(&db, &["score", "submit", &hope, "--as", "Tom"]);
+    assert!(CLI
+        .ok(&db, &["score", "show", &hope, "--as", "Tom"])
+        .contains("Amara"));
     assert!(
-        ok(&db, &["score", "show", &hope, "--as", "Priya"]).contains("no scores"),
+        CLI.ok(&db, &["score", "show", &hope, "--as", "Priya"])
+            .contains("no scores"),
         "conflicted sees nothing"
     );
-    assert!(fails(
-        &db,
-        &[
-            "score",
-            "revise",
-            &hope,
-            "--as",
-            "Tom",
-            "--criterion",
-            "relationships",
-            "--value",
-            "3",
-            "--reason",
-            ""
-        ]
-    )
-    .contains("reason"));
-    ok(
+    assert!(CLI
+        .fails(
+            &db,
+            &[
+                "score",
+                "revise",
+                &hope,
+                "--as",
+                "Tom",
+                "--criterion",
+                "relationships",
+                "--value",
+                "3",
+                "--reason",
+                ""
+            ]
+        )
+        .contains("reason"));
+    CLI.ok(
         &db,
         &[
             "score",
@@ -271,10 +253,10 @@ fn a_round_from_applications_to_decisions() {
     for app in &ids[1..] {
         score_all(app, "Amara", [3, 3, 3, 3]);
         score_all(app, "Tom", [3, 4, 3, 3]);
-        ok(&db, &["score", "submit", app, "--as", "Amara"]);
-        ok(&db, &["score", "submit", app, "--as", "Tom"]);
+        CLI.ok(&db, &["score", "submit", app, "--as", "Amara"]);
+        CLI.ok(&db, &["score", "submit", app, "--as", "Tom"]);
     }
-    let report = ok(&db, &["moderation", "report", &round]);
+    let report = CLI.ok(&db, &["moderation", "report", &round]);
     assert!(report.contains("alpha"), "{report}");
     let agreed = |app: &str, v: u8, note: &str| {
         let args: Vec<String> = criteria
@@ -288,17 +270,17 @@ fn a_round_from_applications_to_decisions() {
         }
         all.push("--note");
         all.push(note);
-        ok(&db, &all);
+        CLI.ok(&db, &all);
     };
     agreed(&hope, 4, "Agreed after discussing the video.");
     agreed(&ids[1], 3, "");
     agreed(&ids[2], 3, "");
-    let allocation = ok(&db, &["decision", "allocate", &round]);
+    let allocation = CLI.ok(&db, &["decision", "allocate", &round]);
     assert!(
         allocation.contains("Hope Kitchen") && allocation.contains("DOES NOT FIT"),
         "{allocation}"
     );
-    ok(
+    CLI.ok(
         &db,
         &[
             "decision",
@@ -312,7 +294,7 @@ fn a_round_from_applications_to_decisions() {
             "Strong links with the families it serves.",
         ],
     );
-    ok(
+    CLI.ok(
         &db,
         &[
             "decision",
@@ -326,7 +308,7 @@ fn a_round_from_applications_to_decisions() {
             "A simple plan that reaches people.",
         ],
     );
-    let err = fails(
+    let err = CLI.fails(
         &db,
         &[
             "decision",
@@ -341,7 +323,7 @@ fn a_round_from_applications_to_decisions() {
         ],
     );
     assert!(err.contains("budget"), "{err}");
-    ok(
+    CLI.ok(
         &db,
         &[
             "decision",
@@ -354,11 +336,11 @@ fn a_round_from_applications_to_decisions() {
         ],
     );
     let numbers: serde_json::Value =
-        serde_json::from_str(&ok(&db, &["round", "numbers", &round, "--json"])).unwrap();
+        serde_json::from_str(&CLI.ok(&db, &["round", "numbers", &round, "--json"])).unwrap();
     assert_eq!(numbers["funded"], 2);
     assert_eq!(numbers["awarded_total_gbp"], 14000);
     // A group not yet in the directory applies: it is added on the spot.
-    let walk_in = ok(
+    let walk_in = CLI.ok(
         &db,
         &[
             "application",
@@ -374,10 +356,13 @@ fn a_round_from_applications_to_decisions() {
             "Written up after a visit.",
         ],
     );
-    assert!(ok(&db, &["application", "show", &walk_in]).contains("Sisters of the Market"));
-    assert!(ok(&db, &["org", "show", "Sisters of the Market"])
+    assert!(CLI
+        .ok(&db, &["application", "show", &walk_in])
+        .contains("Sisters of the Market"));
+    assert!(CLI
+        .ok(&db, &["org", "show", "Sisters of the Market"])
         .contains("360G-trellis-sisters-of-the-market"));
-    assert!(ok(&db, &["doctor"]).contains("no faults"));
+    assert!(CLI.ok(&db, &["doctor"]).contains("no faults"));
 }
 
 #[test]
@@ -385,7 +370,7 @@ fn two_decisions_recorded_on_two_laptops_are_listed_to_settle_and_settled_by_rec
     use trellis_store::Store;
     let dir = TempDir::new().unwrap();
     let db = dir.path().join("a.sqlite3");
-    ok(
+    CLI.ok(
         &db,
         &[
             "org",
@@ -398,7 +383,7 @@ fn two_decisions_recorded_on_two_laptops_are_listed_to_settle_and_settled_by_rec
             "under-10k",
         ],
     );
-    let round = ok(
+    let round = CLI.ok(
         &db,
         &[
             "round",
@@ -421,7 +406,7 @@ fn two_decisions_recorded_on_two_laptops_are_listed_to_settle_and_settled_by_rec
             "What will you do?",
         ],
     );
-    let hope = ok(
+    let hope = CLI.ok(
         &db,
         &[
             "application",
@@ -450,7 +435,7 @@ fn two_decisions_recorded_on_two_laptops_are_listed_to_settle_and_settled_by_rec
             args.extend(["--amount", amount]);
         }
         args.extend(["--reasons", reasons]);
-        ok(&db, &args)
+        CLI.ok(&db, &args)
     };
     record("funded", "8000", "Strong links with families.");
     b.record_decision(&trellis_core::grants::decision::DecisionInput {
@@ -471,7 +456,7 @@ fn two_decisions_recorded_on_two_laptops_are_listed_to_settle_and_settled_by_rec
         vec!["application", "show", &hope],
         vec!["decision", "allocate", &round],
     ] {
-        let out = ok(&db, &args);
+        let out = CLI.ok(&db, &args);
         assert!(out.contains(expected), "{args:?}: {out}");
         assert!(
             out.contains("not funded: Outside the brief.  (stands for now)")
@@ -480,7 +465,7 @@ fn two_decisions_recorded_on_two_laptops_are_listed_to_settle_and_settled_by_rec
         );
     }
     record("funded", "8000", "The panel met again.");
-    let out = ok(&db, &["application", "show", &hope]);
+    let out = CLI.ok(&db, &["application", "show", &hope]);
     assert!(
         !out.contains("to settle") && out.contains("The panel met again."),
         "{out}"

@@ -2,42 +2,16 @@
 //! them, edited, approved and rendered; each PDF read back with poppler's tools.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use tempfile::TempDir;
 
-fn trellis_env(db: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trellis"));
-    cmd.arg("--db")
-        .arg(db)
-        .args(args)
-        .env("TRELLIS_TODAY", "2026-08-03")
-        .env_remove("TRELLIS_DB")
-        .env_remove("TRELLIS_ASSETS");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("run trellis")
-}
+mod common;
 
-fn ok(db: &Path, args: &[&str]) -> String {
-    let out = trellis_env(db, args, &[]);
-    assert!(
-        out.status.success(),
-        "trellis {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .trim()
-        .to_string()
-}
-
-fn fails(db: &Path, args: &[&str]) -> String {
-    let out = trellis_env(db, args, &[]);
-    assert!(!out.status.success(), "trellis {args:?} should fail");
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+const CLI: common::Cli = common::Cli {
+    today: "2026-08-03",
+    env: &[],
+};
 
 fn tool(name: &str, args: &[&str]) -> String {
     let out = Command::new(name)
@@ -128,7 +102,7 @@ fn round_with_decisions() -> Round {
         ),
     ];
     for (name, r, address, postcode) in orgs {
-        ok(
+        CLI.ok(
             &db,
             &[
                 "org",
@@ -146,7 +120,7 @@ fn round_with_decisions() -> Round {
             ],
         );
     }
-    let round = ok(
+    let round = CLI.ok(
         &db,
         &[
             "round",
@@ -171,7 +145,7 @@ fn round_with_decisions() -> Round {
     );
     let mut apps = Vec::new();
     for (name, ..) in orgs {
-        let id = ok(
+        let id = CLI.ok(
             &db,
             &[
                 "application",
@@ -203,7 +177,7 @@ fn round_with_decisions() -> Round {
             all.push("--score");
             all.push(a);
         }
-        ok(&db, &all);
+        CLI.ok(&db, &all);
     };
     agree(&apps[0].1, 4, "");
     agree(
@@ -215,7 +189,7 @@ fn round_with_decisions() -> Round {
             .collect::<String>(),
     );
     agree(&apps[2].1, 3, "");
-    ok(
+    CLI.ok(
         &db,
         &[
             "decision",
@@ -231,7 +205,7 @@ fn round_with_decisions() -> Round {
             "Strong links with the families it serves.",
         ],
     );
-    ok(
+    CLI.ok(
         &db,
         &[
             "decision",
@@ -243,7 +217,7 @@ fn round_with_decisions() -> Round {
             "The plan did not say who would do the work.",
         ],
     );
-    ok(
+    CLI.ok(
         &db,
         &[
             "decision",
@@ -255,7 +229,7 @@ fn round_with_decisions() -> Round {
             "A good bid, but the budget ran out.",
         ],
     );
-    ok(
+    CLI.ok(
         &db,
         &[
             "letter",
@@ -281,7 +255,7 @@ fn round_with_decisions() -> Round {
 
 fn letter_ids(db: &Path, round: &str) -> Vec<(String, String, String)> {
     let list: serde_json::Value =
-        serde_json::from_str(&ok(db, &["letters", "list", round, "--json"])).unwrap();
+        serde_json::from_str(&CLI.ok(db, &["letters", "list", round, "--json"])).unwrap();
     list.as_array()
         .unwrap()
         .iter()
@@ -299,17 +273,19 @@ fn letter_ids(db: &Path, round: &str) -> Vec<(String, String, String)> {
 fn letters_from_decisions_to_printed_pdfs() {
     let r = round_with_decisions();
     let db = &r.db;
-    let drafted = ok(db, &["letter", "draft", &r.round]);
+    let drafted = CLI.ok(db, &["letter", "draft", &r.round]);
     assert!(drafted.contains("3 drafted"), "{drafted}");
     assert!(
         drafted.contains("no decision yet, no letter: Late Group"),
         "{drafted}"
     );
-    assert!(ok(db, &["letter", "draft", &r.round]).contains("0 drafted, 3 already"));
+    assert!(CLI
+        .ok(db, &["letter", "draft", &r.round])
+        .contains("0 drafted, 3 already"));
     let letters = letter_ids(db, &r.round);
     assert_eq!(letters.len(), 3);
     assert!(letters.iter().all(|(.., s)| s == "draft"));
-    let err = fails(
+    let err = CLI.fails(
         db,
         &[
             "letters",
@@ -327,25 +303,32 @@ fn letters_from_decisions_to_printed_pdfs() {
         .find(|(_, n, _)| n == "Hope Kitchen")
         .unwrap()
         .clone();
-    ok(db, &["letter", "edit", &hope, "--paragraph", "1=Thank you for applying to Interpreting 2027. We will give Hope Kitchen a grant of £8,000."]);
+    CLI.ok(db, &["letter", "edit", &hope, "--paragraph", "1=Thank you for applying to Interpreting 2027. We will give Hope Kitchen a grant of £8,000."]);
     for (id, ..) in &letters {
-        assert!(ok(db, &["letter", "approve", id]).contains("dated 2026-08-03"));
+        assert!(CLI
+            .ok(db, &["letter", "approve", id])
+            .contains("dated 2026-08-03"));
     }
-    let err = fails(db, &["letter", "approve", &hope]);
+    let err = CLI.fails(db, &["letter", "approve", &hope]);
     assert!(err.contains("already approved"), "{err}");
     let content = r.dir.join("hope.json");
-    std::fs::write(&content, ok(db, &["letter", "show", &hope, "--content"])).unwrap();
+    std::fs::write(
+        &content,
+        CLI.ok(db, &["letter", "show", &hope, "--content"]),
+    )
+    .unwrap();
     let mut c: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&content).unwrap()).unwrap();
     c["heading"] = "We will fund your application to Interpreting 2027 (corrected)".into();
     std::fs::write(&content, c.to_string()).unwrap();
-    assert!(ok(
-        db,
-        &["letter", "edit", &hope, "--file", content.to_str().unwrap()]
-    )
-    .contains("version 3"));
+    assert!(CLI
+        .ok(
+            db,
+            &["letter", "edit", &hope, "--file", content.to_str().unwrap()]
+        )
+        .contains("version 3"));
     let view: serde_json::Value =
-        serde_json::from_str(&ok(db, &["letter", "show", &hope, "--json"])).unwrap();
+        serde_json::from_str(&CLI.ok(db, &["letter", "show", &hope, "--json"])).unwrap();
     let versions = view["versions"].as_array().unwrap();
     assert_eq!(versions.len(), 3);
     assert_eq!(versions[1]["approved_on"], "2026-08-03");
@@ -361,7 +344,7 @@ fn letters_from_decisions_to_printed_pdfs() {
     std::fs::create_dir(&out).unwrap();
     for (id, name, _) in &letters {
         let pdf = out.join(format!("{id}.pdf"));
-        ok(
+        CLI.ok(
             db,
             &["letter", "render", id, "--out", pdf.to_str().unwrap()],
         );
@@ -408,7 +391,7 @@ fn letters_from_decisions_to_printed_pdfs() {
         }
         // Same letter, same bytes.
         let again = out.join(format!("{id}-again.pdf"));
-        ok(
+        CLI.ok(
             db,
             &["letter", "render", id, "--out", again.to_str().unwrap()],
         );
@@ -422,7 +405,7 @@ fn letters_from_decisions_to_printed_pdfs() {
     // The batch: one file per letter and the combined file with every page.
     let batch = r.dir.join("batch");
     let combined = r.dir.join("all.pdf");
-    let said = ok(
+    let said = CLI.ok(
         db,
         &[
             "letters",
@@ -455,7 +438,7 @@ fn letters_from_decisions_to_printed_pdfs() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
     // Rendering again into the same folder gives the same bytes.
     let first: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
-    ok(
+    CLI.ok(
         db,
         &[
             "letters",
@@ -474,12 +457,11 @@ fn letters_from_decisions_to_printed_pdfs() {
         .find(|(_, n, _)| n == "Łączy Nas")
         .unwrap()
         .clone();
-    ok(db, &["letter", "mark-printed", &laczy]);
-    assert!(
-        fails(db, &["letter", "mark-sent", &laczy, "--how", "pigeon"])
-            .contains("post, email or hand")
-    );
-    ok(
+    CLI.ok(db, &["letter", "mark-printed", &laczy]);
+    assert!(CLI
+        .fails(db, &["letter", "mark-sent", &laczy, "--how", "pigeon"])
+        .contains("post, email or hand"));
+    CLI.ok(
         db,
         &[
             "letter",
@@ -492,10 +474,10 @@ fn letters_from_decisions_to_printed_pdfs() {
         ],
     );
     // An edit after approval does not unapprove what was approved: version 2 is sent.
-    assert!(
-        ok(db, &["letter", "mark-sent", &hope, "--how", "email"]).contains("version 2 marked sent")
-    );
-    ok(db, &["letter", "approve", &hope]);
+    assert!(CLI
+        .ok(db, &["letter", "mark-sent", &hope, "--how", "email"])
+        .contains("version 2 marked sent"));
+    CLI.ok(db, &["letter", "approve", &hope]);
     let states: Vec<(String, String)> = letter_ids(db, &r.round)
         .into_iter()
         .map(|(_, n, s)| (n, s))
@@ -508,9 +490,11 @@ fn letters_from_decisions_to_printed_pdfs() {
         states.contains(&("Hope Kitchen".into(), "approved".into())),
         "{states:?}"
     );
-    assert!(ok(db, &["letter", "show", &laczy]).contains("sent 2026-08-04 (version 1) by post"));
-    assert!(ok(db, &["doctor"]).contains("no faults"));
-    let export = ok(db, &["export"]);
+    assert!(CLI
+        .ok(db, &["letter", "show", &laczy])
+        .contains("sent 2026-08-04 (version 1) by post"));
+    assert!(CLI.ok(db, &["doctor"]).contains("no faults"));
+    let export = CLI.ok(db, &["export"]);
     assert!(export.contains("\"letter_versions\"") && export.contains("\"letter_states\""));
 }
 
@@ -518,7 +502,7 @@ fn letters_from_decisions_to_printed_pdfs() {
 fn drafting_without_a_decision_names_the_organisation() {
     let r = round_with_decisions();
     let late = &r.apps[3].1;
-    let err = fails(&r.db, &["letter", "draft", &r.round, "--application", late]);
+    let err = CLI.fails(&r.db, &["letter", "draft", &r.round, "--application", late]);
     assert!(
         err.contains("Late Group") && err.contains("no decision"),
         "{err}"
@@ -530,11 +514,11 @@ fn a_template_with_an_unknown_placeholder_is_refused() {
     let r = round_with_decisions();
     let db = &r.db;
     let mut t: serde_json::Value =
-        serde_json::from_str(&ok(db, &["letter", "template", "show", "not-funded"])).unwrap();
+        serde_json::from_str(&CLI.ok(db, &["letter", "template", "show", "not-funded"])).unwrap();
     t["paragraphs"][0] = "Dear {organisaton}, thank you.".into();
     let file = r.dir.join("t.json");
     std::fs::write(&file, t.to_string()).unwrap();
-    let err = fails(
+    let err = CLI.fails(
         db,
         &[
             "letter",
@@ -551,7 +535,7 @@ fn a_template_with_an_unknown_placeholder_is_refused() {
     );
     t["paragraphs"][0] = "We are sorry: {organisation} was not funded this time.".into();
     std::fs::write(&file, t.to_string()).unwrap();
-    ok(
+    CLI.ok(
         db,
         &[
             "letter",
@@ -562,29 +546,31 @@ fn a_template_with_an_unknown_placeholder_is_refused() {
             file.to_str().unwrap(),
         ],
     );
-    ok(db, &["letter", "draft", &r.round]);
+    CLI.ok(db, &["letter", "draft", &r.round]);
     let laczy = letter_ids(db, &r.round)
         .into_iter()
         .find(|(_, n, _)| n == "Łączy Nas")
         .unwrap()
         .0;
-    assert!(ok(db, &["letter", "show", &laczy]).contains("We are sorry: Łączy Nas was not funded"));
+    assert!(CLI
+        .ok(db, &["letter", "show", &laczy])
+        .contains("We are sorry: Łączy Nas was not funded"));
 }
 
 #[test]
 fn a_missing_font_folder_is_named_and_nothing_is_written() {
     let r = round_with_decisions();
     let db = &r.db;
-    ok(db, &["letter", "draft", &r.round]);
+    CLI.ok(db, &["letter", "draft", &r.round]);
     for (id, ..) in letter_ids(db, &r.round) {
-        ok(db, &["letter", "approve", &id]);
+        CLI.ok(db, &["letter", "approve", &id]);
     }
     let empty_assets = r.dir.join("no-assets");
     std::fs::create_dir(&empty_assets).unwrap();
     let out = r.dir.join("batch");
     std::fs::create_dir(&out).unwrap();
     let combined = r.dir.join("all.pdf");
-    let run = trellis_env(
+    let run = CLI.run_with(
         db,
         &[
             "letters",
@@ -636,10 +622,10 @@ fn word_height(pdf: &Path, word: &str) -> f64 {
 fn large_print_preference_makes_16_point_letters() {
     let r = round_with_decisions();
     let db = &r.db;
-    ok(db, &["letter", "draft", &r.round]);
+    CLI.ok(db, &["letter", "draft", &r.round]);
     let letters = letter_ids(db, &r.round);
     for (id, ..) in &letters {
-        ok(db, &["letter", "approve", id]);
+        CLI.ok(db, &["letter", "approve", id]);
     }
     let (hope, ..) = letters
         .iter()
@@ -647,7 +633,7 @@ fn large_print_preference_makes_16_point_letters() {
         .unwrap()
         .clone();
     let standard = r.dir.join("standard.pdf");
-    ok(
+    CLI.ok(
         db,
         &[
             "letter",
@@ -657,9 +643,9 @@ fn large_print_preference_makes_16_point_letters() {
             standard.to_str().unwrap(),
         ],
     );
-    ok(db, &["org", "prefer", "Hope Kitchen", "--large-print"]);
+    CLI.ok(db, &["org", "prefer", "Hope Kitchen", "--large-print"]);
     let batch = r.dir.join("batch");
-    ok(
+    CLI.ok(
         db,
         &[
             "letters",
@@ -692,20 +678,22 @@ fn large_print_preference_makes_16_point_letters() {
         word_height(&other, "Thank") < 16.0,
         "only Hope Kitchen asked for large print"
     );
-    ok(db, &["org", "prefer", "Hope Kitchen", "--standard-print"]);
-    assert!(ok(db, &["letter", "show", &hope]).contains("print     standard"));
+    CLI.ok(db, &["org", "prefer", "Hope Kitchen", "--standard-print"]);
+    assert!(CLI
+        .ok(db, &["letter", "show", &hope])
+        .contains("print     standard"));
 }
 
 #[test]
 fn the_demo_database_prints_a_full_batch() {
     let dir = TempDir::new().unwrap();
     let db = dir.path().join("demo.sqlite3");
-    ok(&db, &["demo"]);
+    CLI.ok(&db, &["demo"]);
     let rounds: serde_json::Value =
-        serde_json::from_str(&ok(&db, &["round", "list", "--json"])).unwrap();
+        serde_json::from_str(&CLI.ok(&db, &["round", "list", "--json"])).unwrap();
     let round = rounds[0]["id"].as_str().unwrap().to_string();
     let apps: serde_json::Value =
-        serde_json::from_str(&ok(&db, &["application", "list", &round, "--json"])).unwrap();
+        serde_json::from_str(&CLI.ok(&db, &["application", "list", &round, "--json"])).unwrap();
     let decided = apps
         .as_array()
         .unwrap()
@@ -722,7 +710,7 @@ fn the_demo_database_prints_a_full_batch() {
     assert!(letters.iter().all(|(.., s)| s == "approved"), "{letters:?}");
     let out = dir.path().join("batch");
     let combined = dir.path().join("all.pdf");
-    ok(
+    CLI.ok(
         &db,
         &[
             "letters",
@@ -743,7 +731,7 @@ fn the_demo_database_prints_a_full_batch() {
         pages(&combined),
         files.iter().map(|f| pages(f)).sum::<usize>()
     );
-    assert!(ok(&db, &["doctor"]).contains("no faults"));
+    assert!(CLI.ok(&db, &["doctor"]).contains("no faults"));
 }
 
 #[test]
@@ -759,7 +747,7 @@ fn two_letters_drafted_on_two_laptops_are_listed_to_settle_and_one_is_withdrawn(
         .local_changes_after(0, 1_000_000)
         .unwrap();
     b.apply_remote(&a_changes, 0).unwrap();
-    let drafted = ok(&r.db, &["letter", "draft", &r.round, "--application", &app]);
+    let drafted = CLI.ok(&r.db, &["letter", "draft", &r.round, "--application", &app]);
     let from_a = drafted.trim_start_matches("drafted ").to_string();
     let from_b = b
         .draft_letter(uuid::Uuid::parse_str(&app).unwrap())
@@ -770,16 +758,16 @@ fn two_letters_drafted_on_two_laptops_are_listed_to_settle_and_one_is_withdrawn(
         .unwrap()
         .apply_remote(&b.local_changes_after(0, 1_000).unwrap(), 0)
         .unwrap();
-    let list = ok(&r.db, &["letters", "list", &r.round]);
+    let list = CLI.ok(&r.db, &["letters", "list", &r.round]);
     assert!(
         list.contains(&format!(
             "to settle: 2 letters were drafted for {org}'s application on different laptops"
         )),
         "{list}"
     );
-    let err = fails(&r.db, &["letter", "approve", &from_a]);
+    let err = CLI.fails(&r.db, &["letter", "approve", &from_a]);
     assert!(err.contains("keep one and withdraw the other"), "{err}");
-    ok(
+    CLI.ok(
         &r.db,
         &[
             "letter",
@@ -791,11 +779,13 @@ fn two_letters_drafted_on_two_laptops_are_listed_to_settle_and_one_is_withdrawn(
             "Sam",
         ],
     );
-    assert!(ok(&r.db, &["letter", "show", &from_b]).contains("withdrawn (drafted twice)"));
-    let list = ok(&r.db, &["letters", "list", &r.round]);
+    assert!(CLI
+        .ok(&r.db, &["letter", "show", &from_b])
+        .contains("withdrawn (drafted twice)"));
+    let list = CLI.ok(&r.db, &["letters", "list", &r.round]);
     assert!(
         !list.contains("to settle") && !list.contains(&from_b),
         "{list}"
     );
-    ok(&r.db, &["letter", "approve", &from_a]);
+    CLI.ok(&r.db, &["letter", "approve", &from_a]);
 }

@@ -2,45 +2,21 @@
 //! voids, paper-ballot import, tallies and exports, and kill -9 during a vote storm.
 
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use tempfile::TempDir;
 
-fn trellis(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_trellis"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env("TRELLIS_TODAY", "2026-11-26")
-        .env("TRELLIS_USER", "Amara")
-        .env_remove("TRELLIS_DB")
-        .output()
-        .expect("run trellis")
-}
+mod common;
 
-fn ok(db: &Path, args: &[&str]) -> String {
-    let out = trellis(db, args);
-    assert!(
-        out.status.success(),
-        "trellis {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .trim()
-        .to_string()
-}
-
-fn fails(db: &Path, args: &[&str]) -> String {
-    let out = trellis(db, args);
-    assert!(!out.status.success(), "trellis {args:?} should fail");
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+const CLI: common::Cli = common::Cli {
+    today: "2026-11-26",
+    env: &[("TRELLIS_USER", "Amara")],
+};
 
 fn setup(db: &Path, orgs: usize) {
     for i in 0..orgs {
-        ok(
+        CLI.ok(
             db,
             &[
                 "org",
@@ -59,7 +35,7 @@ fn a_ranked_ballot_from_creation_to_published_results() {
     let dir = TempDir::new().unwrap();
     let db = dir.path().join("v.sqlite3");
     setup(&db, 5);
-    let meeting = ok(
+    let meeting = CLI.ok(
         &db,
         &[
             "meeting",
@@ -74,7 +50,7 @@ fn a_ranked_ballot_from_creation_to_published_results() {
             "18:00",
         ],
     );
-    ok(
+    CLI.ok(
         &db,
         &[
             "meeting",
@@ -86,7 +62,7 @@ fn a_ranked_ballot_from_creation_to_published_results() {
             "Ade",
         ],
     );
-    ok(
+    CLI.ok(
         &db,
         &[
             "meeting",
@@ -97,12 +73,12 @@ fn a_ranked_ballot_from_creation_to_published_results() {
             "--walk-in",
         ],
     );
-    let attendance = ok(&db, &["meeting", "attendance", &meeting]);
+    let attendance = CLI.ok(&db, &["meeting", "attendance", &meeting]);
     assert!(
         attendance.contains("Ade (Group 0)") && attendance.contains("(walk-in)"),
         "{attendance}"
     );
-    let issue = ok(
+    let issue = CLI.ok(
         &db,
         &[
             "issue",
@@ -117,7 +93,7 @@ fn a_ranked_ballot_from_creation_to_published_results() {
             "My son translates.",
         ],
     );
-    let ballot = ok(
+    let ballot = CLI.ok(
         &db,
         &[
             "ballot",
@@ -136,20 +112,21 @@ fn a_ranked_ballot_from_creation_to_published_results() {
             "99",
         ],
     );
-    assert!(fails(
-        &db,
-        &["vote", "cast", &ballot, "--voter", "Group 0", "--choice", "1"]
-    )
-    .contains("not open"));
-    ok(&db, &["ballot", "open", &ballot]);
+    assert!(CLI
+        .fails(
+            &db,
+            &["vote", "cast", &ballot, "--voter", "Group 0", "--choice", "1"]
+        )
+        .contains("not open"));
+    CLI.ok(&db, &["ballot", "open", &ballot]);
     // Options are named by number, label or id; "-" skips a rank.
-    let first = ok(
+    let first = CLI.ok(
         &db,
         &[
             "vote", "cast", &ballot, "--voter", "Group 0", "--choice", "1", "--choice", "2",
         ],
     );
-    ok(
+    CLI.ok(
         &db,
         &[
             "vote",
@@ -165,25 +142,26 @@ fn a_ranked_ballot_from_creation_to_published_results() {
             "1",
         ],
     );
-    ok(
+    CLI.ok(
         &db,
         &[
             "vote", "cast", &ballot, "--voter", "Group 2", "--choice", "2",
         ],
     );
-    let again = fails(
+    let again = CLI.fails(
         &db,
         &[
             "vote", "cast", &ballot, "--voter", "Group 0", "--choice", "3",
         ],
     );
     assert!(again.contains("already voted"), "{again}");
-    assert!(fails(
-        &db,
-        &["vote", "cast", &ballot, "--voter", "Group 3", "--choice", "7"]
-    )
-    .contains("1 to 3"));
-    ok(
+    assert!(CLI
+        .fails(
+            &db,
+            &["vote", "cast", &ballot, "--voter", "Group 3", "--choice", "7"]
+        )
+        .contains("1 to 3"));
+    CLI.ok(
         &db,
         &[
             "vote",
@@ -193,7 +171,7 @@ fn a_ranked_ballot_from_creation_to_published_results() {
             "keyed for the wrong group",
         ],
     );
-    ok(
+    CLI.ok(
         &db,
         &[
             "vote", "cast", &ballot, "--voter", "Group 0", "--choice", "3", "--choice", "2",
@@ -206,7 +184,7 @@ fn a_ranked_ballot_from_creation_to_published_results() {
         "voter,choice_1,choice_2\nGroup 3,2,3\nGroup 4,Nonsense,\n",
     )
     .unwrap();
-    let err = fails(&db, &["vote", "import", &ballot, csv.to_str().unwrap()]);
+    let err = CLI.fails(&db, &["vote", "import", &ballot, csv.to_str().unwrap()]);
     assert!(err.contains("line 3") && err.contains("Nonsense"), "{err}");
     std::fs::write(
         &csv,
@@ -214,50 +192,50 @@ fn a_ranked_ballot_from_creation_to_published_results() {
     )
     .unwrap();
     assert_eq!(
-        ok(&db, &["vote", "import", &ballot, csv.to_str().unwrap()]),
+        CLI.ok(&db, &["vote", "import", &ballot, csv.to_str().unwrap()]),
         "imported 2 votes"
     );
-    ok(&db, &["ballot", "close", &ballot]);
+    CLI.ok(&db, &["ballot", "close", &ballot]);
 
     let tally: serde_json::Value =
-        serde_json::from_str(&ok(&db, &["ballot", "tally", &ballot, "--json"])).unwrap();
+        serde_json::from_str(&CLI.ok(&db, &["ballot", "tally", &ballot, "--json"])).unwrap();
     assert_eq!(tally["turnout"], 5);
     assert_eq!(tally["voided"], 1);
     assert_eq!(tally["seed"], 99);
     assert_eq!(tally["tally"]["method"], "ranked-irv");
-    let text = ok(&db, &["ballot", "tally", &ballot]);
+    let text = CLI.ok(&db, &["ballot", "tally", &ballot]);
     assert!(
         text.contains("round 1") && text.contains("winner: Mental health"),
         "{text}"
     );
 
-    let audit = ok(&db, &["ballot", "audit", &ballot, "--csv"]);
+    let audit = CLI.ok(&db, &["ballot", "audit", &ballot, "--csv"]);
     assert_eq!(
         audit.lines().count(),
         1 + 6,
         "header plus every vote, voided included:\n{audit}"
     );
     assert!(audit.contains("keyed for the wrong group"));
-    let rctab: serde_json::Value = serde_json::from_str(&ok(
-        &db,
-        &["ballot", "export", &ballot, "--format", "rctab"],
-    ))
-    .unwrap();
+    let rctab: serde_json::Value =
+        serde_json::from_str(&CLI.ok(&db, &["ballot", "export", &ballot, "--format", "rctab"]))
+            .unwrap();
     assert!(rctab["results"].as_array().is_some_and(|r| !r.is_empty()));
-    let pb = ok(&db, &["ballot", "export", &ballot, "--format", "pabulib"]);
+    let pb = CLI.ok(&db, &["ballot", "export", &ballot, "--format", "pabulib"]);
     assert!(
         pb.starts_with("META") && pb.contains("vote_type;ordinal"),
         "{pb}"
     );
-    assert!(ok(&db, &["ballot", "export", &ballot, "--format", "csv"]).contains("Maternal health"));
-    assert!(ok(&db, &["doctor"]).contains("no faults"));
+    assert!(CLI
+        .ok(&db, &["ballot", "export", &ballot, "--format", "csv"])
+        .contains("Maternal health"));
+    assert!(CLI.ok(&db, &["doctor"]).contains("no faults"));
 }
 
 #[test]
 fn dots_approval_score_and_tokens() {
     let dir = TempDir::new().unwrap();
     let db = dir.path().join("v.sqlite3");
-    let dots = ok(
+    let dots = CLI.ok(
         &db,
         &[
             "ballot",
@@ -280,18 +258,18 @@ fn dots_approval_score_and_tokens() {
             "token",
         ],
     );
-    ok(&db, &["ballot", "open", &dots]);
-    let tokens = ok(&db, &["ballot", "tokens", &dots, "--count", "3"]);
+    CLI.ok(&db, &["ballot", "open", &dots]);
+    let tokens = CLI.ok(&db, &["ballot", "tokens", &dots, "--count", "3"]);
     let tokens: Vec<&str> = tokens.lines().collect();
     assert_eq!(tokens.len(), 3);
-    ok(
+    CLI.ok(
         &db,
         &[
             "vote", "cast", &dots, "--voter", tokens[0], "--choice", "A", "--choice", "A",
             "--choice", "C",
         ],
     );
-    ok(
+    CLI.ok(
         &db,
         &[
             "vote",
@@ -303,26 +281,28 @@ fn dots_approval_score_and_tokens() {
             "B=2",
         ],
     );
-    assert!(fails(
-        &db,
-        &["vote", "cast", &dots, "--voter", tokens[2], "--amount", "B=3"]
-    )
-    .contains("at most 2"));
-    assert!(fails(
-        &db,
-        &[
-            "vote",
-            "cast",
-            &dots,
-            "--voter",
-            "NOTATOKEN",
-            "--choice",
-            "A"
-        ]
-    )
-    .contains("token issued"));
+    assert!(CLI
+        .fails(
+            &db,
+            &["vote", "cast", &dots, "--voter", tokens[2], "--amount", "B=3"]
+        )
+        .contains("at most 2"));
+    assert!(CLI
+        .fails(
+            &db,
+            &[
+                "vote",
+                "cast",
+                &dots,
+                "--voter",
+                "NOTATOKEN",
+                "--choice",
+                "A"
+            ]
+        )
+        .contains("token issued"));
     let t: serde_json::Value =
-        serde_json::from_str(&ok(&db, &["ballot", "tally", &dots, "--json"])).unwrap();
+        serde_json::from_str(&CLI.ok(&db, &["ballot", "tally", &dots, "--json"])).unwrap();
     let counts: Vec<u64> = t["tally"]["counts"]
         .as_array()
         .unwrap()
@@ -332,7 +312,7 @@ fn dots_approval_score_and_tokens() {
     assert_eq!(counts, [2, 2, 1]);
 
     setup(&db, 2);
-    let score = ok(
+    let score = CLI.ok(
         &db,
         &[
             "ballot",
@@ -349,19 +329,20 @@ fn dots_approval_score_and_tokens() {
             "5",
         ],
     );
-    ok(&db, &["ballot", "open", &score]);
-    ok(
+    CLI.ok(&db, &["ballot", "open", &score]);
+    CLI.ok(
         &db,
         &[
             "vote", "cast", &score, "--voter", "Group 0", "--amount", "A=5", "--amount", "B=2",
         ],
     );
-    assert!(fails(
-        &db,
-        &["vote", "cast", &score, "--voter", "Group 1", "--amount", "A=6"]
-    )
-    .contains('5'));
-    let approval = ok(
+    assert!(CLI
+        .fails(
+            &db,
+            &["vote", "cast", &score, "--voter", "Group 1", "--amount", "A=6"]
+        )
+        .contains('5'));
+    let approval = CLI.ok(
         &db,
         &[
             "ballot",
@@ -376,16 +357,16 @@ fn dots_approval_score_and_tokens() {
             "approval",
         ],
     );
-    ok(&db, &["ballot", "open", &approval]);
-    ok(
+    CLI.ok(&db, &["ballot", "open", &approval]);
+    CLI.ok(
         &db,
         &[
             "vote", "cast", &approval, "--voter", "Group 0", "--choice", "1", "--choice", "2",
         ],
     );
-    ok(&db, &["vote", "cast", &approval, "--voter", "Group 1"]);
+    CLI.ok(&db, &["vote", "cast", &approval, "--voter", "Group 1"]);
     let t: serde_json::Value =
-        serde_json::from_str(&ok(&db, &["ballot", "tally", &approval, "--json"])).unwrap();
+        serde_json::from_str(&CLI.ok(&db, &["ballot", "tally", &approval, "--json"])).unwrap();
     assert_eq!(t["turnout"], 2);
 }
 
@@ -415,7 +396,7 @@ fn kill_9_during_a_vote_storm_keeps_every_acknowledged_vote() {
     let dir = TempDir::new().unwrap();
     let db = dir.path().join("storm.sqlite3");
     setup(&db, 200);
-    let ballot = ok(
+    let ballot = CLI.ok(
         &db,
         &[
             "ballot",
@@ -432,7 +413,7 @@ fn kill_9_during_a_vote_storm_keeps_every_acknowledged_vote() {
             "plurality",
         ],
     );
-    ok(&db, &["ballot", "open", &ballot]);
+    CLI.ok(&db, &["ballot", "open", &ballot]);
     let (mut acknowledged, mut killed) = (Vec::new(), 0);
     for round in 0..100 {
         if round >= 30 && killed >= 10 && acknowledged.len() >= 10 {
@@ -467,8 +448,8 @@ fn kill_9_during_a_vote_storm_keeps_every_acknowledged_vote() {
         "killed {killed}, acknowledged {}",
         acknowledged.len()
     );
-    assert!(ok(&db, &["doctor"]).contains("no faults"));
-    let audit = ok(&db, &["ballot", "audit", &ballot, "--csv"]);
+    assert!(CLI.ok(&db, &["doctor"]).contains("no faults"));
+    let audit = CLI.ok(&db, &["ballot", "audit", &ballot, "--csv"]);
     for (n, id) in &acknowledged {
         assert!(
             audit.contains(id.as_str()),
@@ -476,7 +457,7 @@ fn kill_9_during_a_vote_storm_keeps_every_acknowledged_vote() {
         );
     }
     let tally: serde_json::Value =
-        serde_json::from_str(&ok(&db, &["ballot", "tally", &ballot, "--json"])).unwrap();
+        serde_json::from_str(&CLI.ok(&db, &["ballot", "tally", &ballot, "--json"])).unwrap();
     assert_eq!(
         tally["turnout"].as_u64().unwrap() as usize,
         audit.lines().count() - 1,

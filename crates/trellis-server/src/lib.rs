@@ -306,8 +306,12 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Device, A
 
 /// Decodes and checks a push body for `device` (of `role`): the request's JSON, the schema
 /// version, that every row is the device's own, decodes and is valid, and that the role
-/// may make it. Pure: nothing is stored here.
-pub fn decode_push(bytes: &[u8], device: Uuid, role: Role) -> Result<Vec<ChangeRow>, ApiError> {
+/// may make it. Returns each row with its decoded operation. Pure: nothing is stored here.
+pub fn decode_push(
+    bytes: &[u8],
+    device: Uuid,
+    role: Role,
+) -> Result<Vec<(ChangeRow, Operation)>, ApiError> {
     let req: PushRequest = json_body(bytes)?;
     if req.schema_version != SCHEMA_VERSION {
         return Err(ApiError::new(
@@ -319,7 +323,8 @@ pub fn decode_push(bytes: &[u8], device: Uuid, role: Role) -> Result<Vec<ChangeR
             ),
         ));
     }
-    for row in &req.changes {
+    let mut decoded = Vec::with_capacity(req.changes.len());
+    for row in req.changes {
         let name = format!("change {}#{} ({})", row.device_id, row.device_seq, row.kind);
         if row.device_id != device {
             return Err(ApiError::new(
@@ -363,8 +368,9 @@ pub fn decode_push(bytes: &[u8], device: Uuid, role: Role) -> Result<Vec<ChangeR
                 format!("{name}: a {role} may not make {} changes", row.kind),
             ));
         }
+        decoded.push((row, op));
     }
-    Ok(req.changes)
+    Ok(decoded)
 }
 
 /// A panel member's scores and conflict declarations must be their own: made as a panel
@@ -372,20 +378,16 @@ pub fn decode_push(bytes: &[u8], device: Uuid, role: Role) -> Result<Vec<ChangeR
 fn check_panel_push(
     store: &dyn ServerStore,
     device: &Device,
-    rows: &[ChangeRow],
+    decoded: &[(ChangeRow, Operation)],
 ) -> Result<(), ApiError> {
     let mut mine = store.panel_members_of(&device.user)?;
-    for row in rows {
-        // decode_push has decoded every row already; one that fails here was refused there.
-        let Ok(op) = Operation::decode(&row.kind, row.payload.clone()) else {
-            continue;
-        };
-        if let Operation::PanelMember { id, name, .. } = &op {
+    for (row, op) in decoded {
+        if let Operation::PanelMember { id, name, .. } = op {
             if name == &device.user {
                 mine.push(*id);
             }
         }
-        if !roles::panel_may_make(&op, &mine) {
+        if !roles::panel_may_make(op, &mine) {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "not_your_score",
@@ -394,7 +396,7 @@ fn check_panel_push(
                     row.device_id,
                     row.device_seq,
                     row.kind,
-                    roles::assessor_of(&op).map(|a| a.to_string()).unwrap_or_default(),
+                    roles::assessor_of(op).map(|a| a.to_string()).unwrap_or_default(),
                     device.user
                 ),
             ));
@@ -412,10 +414,11 @@ async fn push(
     let bytes = body_bytes(body)?;
     let store = state.store.clone();
     let acknowledged_seq = blocking(move || {
-        let rows = decode_push(&bytes, device.id, device.role)?;
+        let decoded = decode_push(&bytes, device.id, device.role)?;
         if device.role == Role::Panel {
-            check_panel_push(store.as_ref(), &device, &rows)?;
+            check_panel_push(store.as_ref(), &device, &decoded)?;
         }
+        let rows: Vec<ChangeRow> = decoded.into_iter().map(|(row, _)| row).collect();
         Ok(store.push(device.id, &rows)?)
     })
     .await?;
