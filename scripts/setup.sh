@@ -24,6 +24,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing system packages: ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # The downloaded .deb files are not needed again; CI machines can be short of disk.
+  $SUDO apt-get clean
 fi
 
 if ! command -v npm >/dev/null; then

@@ -5,6 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_TERM_COLOR=never
+# A one-off build gains nothing from incremental caches, which take a gigabyte of disk.
+export CARGO_INCREMENTAL=0
+
+echo "== disk free before the build"
+df -h . | tail -n 1
 
 scripts/setup.sh
 scripts/build-ui.sh
