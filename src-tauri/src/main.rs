@@ -7,6 +7,8 @@ mod attachments;
 mod commands;
 mod error;
 mod grants;
+#[cfg(test)]
+mod grants_contract;
 mod sync;
 #[cfg(test)]
 mod ui_contract;

@@ -29,10 +29,15 @@ export interface RoundView {
   id: string;
   title: string;
   topic: string;
+  ballot_id: string | null;
   budget_gbp: number;
   min_grant_gbp: number;
   max_grant_gbp: number;
+  core_funding_allowed: boolean;
   small_org_priority: boolean;
+  small_org_threshold_gbp: number;
+  opens_on: string;
+  closes_on: string;
   questions: string[];
   rubric: { criteria: Criterion[] };
 }
@@ -88,10 +93,10 @@ export interface ApplicationSummary {
   core_funding: boolean;
   received_on: string;
   attachments: Attachment[];
-  support: { date: string; kind: string; by: string }[];
+  support: { application_id: string; date: string; kind: string; by: string }[];
   assessors: PanelMember[];
   declarations: { assessor_id: string; assessor_name: string; conflicted: boolean; note: string }[];
-  agreed: { scores: Score[]; note: string } | null;
+  agreed: { application_id: string; scores: Score[]; note: string } | null;
   agreed_total: WeightedTotal | null;
   decision: Decision | null;
   conflicts: FactConflict[];
@@ -126,6 +131,7 @@ export interface CriterionRow {
   values: (number | null)[];
   mean: number | null;
   spread: number | null;
+  std_dev: number | null;
   disagreement: boolean;
 }
 
@@ -165,6 +171,7 @@ export interface AllocationView {
   lines: AllocationLine[];
   funded_total_gbp: number;
   remaining_gbp: number;
+  first_not_funded: string | null;
   not_yet_agreed: string[];
   conflicts: FactConflict[];
 }
