@@ -2,6 +2,7 @@
 //! change log in one IMMEDIATE transaction, so a crash at any point leaves either all of
 //! it or none of it, and two writers on one file queue up instead of interleaving.
 
+use crate::cached::Cached;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
@@ -94,7 +95,7 @@ impl Store {
             };
             write_tables(&tx, op, &stamp).map_err(at(i))?;
             let change_id = Uuid::now_v7();
-            tx.execute(
+            tx.exec(
                 "INSERT INTO change_log (id, device_id, device_seq, hlc, schema_version, kind, payload)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
@@ -116,7 +117,7 @@ impl Store {
             });
         }
         let last_index = ops.len().saturating_sub(1);
-        tx.execute("UPDATE device SET hlc = ?1", [hlc.to_string()])
+        tx.exec("UPDATE device SET hlc = ?1", [hlc.to_string()])
             .map_err(|e| at(last_index)(e.into()))?;
         tx.commit()
             .map_err(|e| at(last_index)(crate::open::classify(&path, e)))?;
@@ -140,7 +141,7 @@ pub(crate) fn write_tables(
         }
         Operation::ContactLog { id, fields } => {
             require_organisation(tx, fields.organisation_id, "organisation_id")?;
-            let inserted = tx.execute(
+            let inserted = tx.exec(
                 "INSERT OR IGNORE INTO contact (id, organisation_id, date, kind, by_whom, notes, follow_up)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
@@ -164,7 +165,7 @@ pub(crate) fn write_tables(
         }
         Operation::SettingSet { key, value } => {
             if wins(tx, "setting", key, "value", stamp)? {
-                tx.execute(
+                tx.exec(
                     "INSERT INTO setting (key, value) VALUES (?1, ?2)
                      ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     params![key, value.to_string()],
@@ -268,7 +269,7 @@ fn create_organisation(
     if stamp.local {
         require_unique_ref(tx, id, &f.org_ref)?;
     }
-    let inserted = tx.execute(
+    let inserted = tx.exec(
         "INSERT OR IGNORE INTO organisation (id, name, org_ref, address, postcode, income_band, led_by, communities_served)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
@@ -328,7 +329,7 @@ fn update_organisation(
         let Some(value) = value else { continue };
         if wins(tx, "organisation", &entity_id, column, stamp)? {
             // `column` comes from the fixed list above, never from input.
-            tx.execute(
+            tx.exec(
                 &format!("UPDATE organisation SET {column} = ?1 WHERE id = ?2"),
                 params![value, entity_id],
             )?;
@@ -369,7 +370,7 @@ pub(crate) fn set_clock(
     field: &str,
     stamp: &Stamp,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO field_clock (entity, entity_id, field, hlc, device_id) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (entity, entity_id, field) DO UPDATE SET hlc = excluded.hlc, device_id = excluded.device_id",
         params![entity, id, field, stamp.hlc, stamp.device_id],

@@ -7,6 +7,7 @@
 mod apply;
 mod attachments;
 mod backup;
+mod cached;
 mod demo;
 mod demo_letters;
 mod demo_round;

@@ -107,6 +107,7 @@ fn connect(path: &Path, writable: bool) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
     conn.busy_timeout(BUSY_TIMEOUT)
         .map_err(|e| classify(path, e))?;
+    conn.set_prepared_statement_cache_capacity(crate::cached::CAPACITY);
     conn.pragma_update(None, "foreign_keys", "ON")
         .map_err(|e| classify(path, e))?;
     Ok(conn)

@@ -5,6 +5,7 @@
 //! A received change keeps its identity (device id, device sequence) and clock, so every
 //! replica's change log holds the same rows and exports converge byte for byte.
 
+use crate::cached::Cached;
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -166,7 +167,7 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| crate::open::classify(&path, e))?;
-        let last: String = tx.query_row("SELECT hlc FROM device", [], |r| r.get(0))?;
+        let last: String = tx.row("SELECT hlc FROM device", [], |r| r.get(0))?;
         let mut clock: Hlc = last
             .parse()
             .map_err(|e| StoreError::damaged("device clock", e))?;
@@ -196,7 +197,7 @@ impl Store {
                 return Err(Invalid::one("sync", format!("{name} has no valid number")).into());
             }
             if !allow_gaps {
-                let next: i64 = tx.query_row(
+                let next: i64 = tx.row(
                     "SELECT COALESCE(MAX(device_seq), 0) + 1 FROM change_log WHERE device_id = ?1",
                     [&device],
                     |r| r.get(0),
@@ -227,15 +228,15 @@ impl Store {
                 )),
                 other => other,
             })?;
-            tx.execute(
+            tx.exec(
                 "INSERT INTO change_log (id, device_id, device_seq, hlc, schema_version, kind, payload)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![row.id.to_string(), device, row.device_seq, stamp.hlc, row.schema_version, row.kind, row.payload.to_string()],
             )?;
             result.applied += 1;
         }
-        tx.execute("UPDATE device SET hlc = ?1", [clock.to_string()])?;
-        tx.execute(
+        tx.exec("UPDATE device SET hlc = ?1", [clock.to_string()])?;
+        tx.exec(
             "UPDATE sync_state SET pull_cursor = max(pull_cursor, ?1)",
             [cursor],
         )?;

@@ -3,6 +3,7 @@
 //! declared blocks scoring, scoring needs a declaration first, submitted scores change
 //! only by a revision with a reason, and decisions stay within the budget.
 
+use crate::cached::Cached;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use trellis_core::grants::decision::{check_within_budget, Decision};
 use trellis_core::grants::moderation::{moderate_application, ModerationSettings};
@@ -302,7 +303,7 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
             require_organisation(tx, *organisation_id, "organisation_id")?;
             let key = format!("{round_id}:{organisation_id}");
             if wins(tx, "round_extension", &key, "until", stamp)? {
-                tx.execute(
+                tx.exec(
                     "INSERT INTO round_extension (round_id, organisation_id, until) VALUES (?1, ?2, ?3)
                      ON CONFLICT (round_id, organisation_id) DO UPDATE SET until = excluded.until",
                     params![round_id.to_string(), organisation_id.to_string(), until.to_string()],
@@ -381,7 +382,7 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
                 )
                 .into());
             }
-            tx.execute(
+            tx.exec(
                 "INSERT OR IGNORE INTO assignment (application_id, assessor_id) VALUES (?1, ?2)",
                 params![application_id.to_string(), assessor_id.to_string()],
             )?;
@@ -430,7 +431,7 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
             check_scores(&round.rubric, scores, false)?;
             let key = format!("{application_id}:{assessor_id}");
             if wins(tx, "score_draft", &key, "scores", stamp)? {
-                tx.execute(
+                tx.exec(
                     "INSERT INTO score_draft (application_id, assessor_id, scores) VALUES (?1, ?2, ?3)
                      ON CONFLICT (application_id, assessor_id) DO UPDATE SET scores = excluded.scores",
                     params![application_id.to_string(), assessor_id.to_string(), json(scores)],
@@ -525,7 +526,7 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
         } => {
             let (round, asked, _) = require_application(tx, decision.application_id)?;
             decision.check(asked, round.max_grant_gbp)?;
-            let round_id: String = tx.query_row(
+            let round_id: String = tx.row(
                 "SELECT round_id FROM application WHERE id = ?1",
                 [decision.application_id.to_string()],
                 |r| r.get(0),

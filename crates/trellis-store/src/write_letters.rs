@@ -14,6 +14,7 @@
 //!
 //! Each outcome is the same whatever order the changes arrive in.
 
+use crate::cached::Cached;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use trellis_core::op::Operation;
 use trellis_core::Invalid;
@@ -155,7 +156,7 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
     match op {
         Operation::LetterTemplate { kind, template } => {
             if wins(tx, "letter_template", kind.code(), "template", stamp)? {
-                tx.execute(
+                tx.exec(
                     "INSERT INTO letter_template (kind, template) VALUES (?1, ?2)
                      ON CONFLICT (kind) DO UPDATE SET template = excluded.template",
                     params![kind.code(), json(template)],
@@ -204,7 +205,7 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
                 "INSERT OR IGNORE INTO letter (id, application_id) VALUES (?1, ?2)",
                 params![id.to_string(), application_id.to_string()],
             )?;
-            tx.execute(
+            tx.exec(
                 "INSERT INTO letter_version (letter_id, version, content, approved_on, hlc, device_id) VALUES (?1, 1, ?2, NULL, ?3, ?4)",
                 params![id.to_string(), json(content), stamp.hlc, stamp.device_id],
             )?;
@@ -239,7 +240,7 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
             let id = letter_id.to_string();
             match holder {
                 None => {
-                    tx.execute(
+                    tx.exec(
                         "INSERT INTO letter_version (letter_id, version, content, approved_on, hlc, device_id) VALUES (?1, ?2, ?3, NULL, ?4, ?5)",
                         params![id, version, json(content), stamp.hlc, stamp.device_id],
                     )?;
@@ -249,18 +250,18 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
                 Some((hlc, device))
                     if (stamp.hlc.as_str(), stamp.device_id) < (hlc.as_str(), device.as_str()) =>
                 {
-                    tx.execute(
+                    tx.exec(
                         "INSERT OR IGNORE INTO letter_version_clash (letter_id, version, content, hlc, device_id)
                          SELECT letter_id, version, content, hlc, device_id FROM letter_version WHERE letter_id = ?1 AND version = ?2",
                         params![id, version],
                     )?;
-                    tx.execute(
+                    tx.exec(
                         "UPDATE letter_version SET content = ?3, hlc = ?4, device_id = ?5 WHERE letter_id = ?1 AND version = ?2",
                         params![id, version, json(content), stamp.hlc, stamp.device_id],
                     )?;
                 }
                 Some(_) => {
-                    tx.execute(
+                    tx.exec(
                         "INSERT OR IGNORE INTO letter_version_clash (letter_id, version, content, hlc, device_id) VALUES (?1, ?2, ?3, ?4, ?5)",
                         params![id, version, json(content), stamp.hlc, stamp.device_id],
                     )?;
@@ -307,7 +308,7 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
                 )
                 .into());
             }
-            tx.execute(
+            tx.exec(
                 // Two laptops may approve one version with different dates: the earliest
                 // approval by clock stands, whatever order they arrive in.
                 "UPDATE letter_version SET approved_on = ?1, approved_hlc = ?4, approved_device = ?5
@@ -366,7 +367,7 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
             require_organisation(tx, *organisation_id, "organisation_id")?;
             let key = organisation_id.to_string();
             if wins(tx, "organisation_preference", &key, "large_print", stamp)? {
-                tx.execute(
+                tx.exec(
                     "INSERT INTO organisation_preference (organisation_id, large_print) VALUES (?1, ?2)
                      ON CONFLICT (organisation_id) DO UPDATE SET large_print = excluded.large_print",
                     params![key, large_print],

@@ -1,5 +1,6 @@
 //! Table writes for meetings, attendance, notes and issues (called only from `apply`).
 
+use crate::cached::Cached;
 use rusqlite::{params, OptionalExtension, Transaction};
 use trellis_core::op::Operation;
 use trellis_core::Invalid;
@@ -16,7 +17,7 @@ pub(crate) fn insert_new(
     sql: &str,
     values: impl rusqlite::Params,
 ) -> Result<(), StoreError> {
-    if tx.execute(sql, values)? == 0 {
+    if tx.exec(sql, values)? == 0 {
         return Err(Invalid::one("id", format!("a {what} with id {id} already exists")).into());
     }
     Ok(())
@@ -165,7 +166,7 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
             }
             // Two laptops may merge one issue differently: the later merge wins.
             if wins(tx, "issue", &from.to_string(), "merged_into", stamp)? {
-                tx.execute(
+                tx.exec(
                     "UPDATE issue SET merged_into = ?1 WHERE id = ?2",
                     params![into.to_string(), from.to_string()],
                 )?;

@@ -2,6 +2,7 @@
 //! ones a laptop makes before it records anything: the ballot is open, the vote fits the
 //! ballot, the voter may vote and has not voted already.
 
+use crate::cached::Cached;
 use rusqlite::{params, OptionalExtension, Transaction};
 use trellis_core::ballot::record::{BallotFields, BallotStatus, Channel, VoterKind};
 use trellis_core::op::Operation;
@@ -144,7 +145,7 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
                 .into());
             }
             if wins(tx, "ballot", &ballot_id.to_string(), "status", stamp)? {
-                tx.execute(
+                tx.exec(
                     "UPDATE ballot SET status = ?1 WHERE id = ?2",
                     params![code(status), ballot_id.to_string()],
                 )?;
@@ -158,7 +159,7 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
         } => {
             require_ballot(tx, *ballot_id)?;
             if wins(tx, "ballot", &ballot_id.to_string(), "revealed", stamp)? {
-                tx.execute(
+                tx.exec(
                     "UPDATE ballot SET revealed = ?1 WHERE id = ?2",
                     params![revealed, ballot_id.to_string()],
                 )?;
@@ -176,7 +177,7 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
                 .into());
             }
             for t in tokens {
-                tx.execute(
+                tx.exec(
                     "INSERT OR IGNORE INTO ballot_token (ballot_id, token) VALUES (?1, ?2)",
                     params![ballot_id.to_string(), t],
                 )?;
