@@ -85,3 +85,14 @@ export function focusFirstInvalid(slots: FieldSlot[], errors: FieldError[]): voi
   const first = slots.find((s) => errors.some((e) => e.field === s.field));
   first?.focusTarget()?.focus();
 }
+
+/**
+ * A command's refusal shown beside the fields it names, focusing the first; false when
+ * it named none of them (the caller then says what went wrong some other way).
+ */
+export function refuseBeside(slots: FieldSlot[], errors: FieldError[]): boolean {
+  showErrors(slots, errors);
+  if (!slots.some((s) => errors.some((e) => e.field === s.field))) return false;
+  focusFirstInvalid(slots, errors);
+  return true;
+}

@@ -51,6 +51,16 @@ export function syncView(): SyncView | null {
   return current;
 }
 
+/**
+ * True when this laptop is enrolled as a facilitator. The server keeps the equality
+ * answers other people recorded from facilitators' laptops, so an empty answer here does
+ * not mean none was recorded, and screens must say so rather than "None recorded".
+ */
+export async function equalityWithheld(): Promise<boolean> {
+  const view = current ?? (await api.syncStatus().catch(() => null));
+  return view?.role === "facilitator";
+}
+
 /** Calls `fn` with every new state until it returns false. */
 export function onSync(fn: (view: SyncView) => boolean): void {
   const wrapped: Listener = (view) => {

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 
 pub mod voting;
 
@@ -333,7 +334,7 @@ impl Driver {
         within(
             "starting a session (launching the app)",
             SESSION_START,
-            ClientBuilder::native()
+            ClientBuilder::new(HttpConnector::new())
                 .capabilities(caps)
                 .connect(&self.url),
         )

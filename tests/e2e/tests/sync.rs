@@ -14,6 +14,11 @@
 //! 5. The server is killed: a change in the app leaves the header at "Offline · 1 change
 //!    waiting"; the server comes back, "Sync now" sends it and the other laptop gets it.
 //!
+//!
+//! A second test enrols the app as a facilitator: an organisation's equality answers,
+//! recorded on a staff laptop, are not sent to it, and its screens say so instead of
+//! "None recorded" (and the edit form warns before boxes that would replace them).
+//!
 //! Needs `scripts/build-ui.sh && cargo build --workspace` (the app, `trellis`,
 //! `trellis-server`) and what `scripts/setup.sh` installs. Every wait polls the DOM with a
 //! deadline; nothing sleeps in place of checking.
@@ -473,5 +478,114 @@ async fn the_app_syncs_in_the_background_and_shows_it() -> Result<()> {
     let outcome = scenario(&client, &display, dir.path(), &server).await;
     within("closing the session (the app exits)", CALL, client.close()).await?;
     eprintln!("sync e2e took {:.1} s", started.elapsed().as_secs_f64());
+    outcome
+}
+
+async fn facilitator_scenario(client: &Client, dir: &Path, server: &Server) -> Result<()> {
+    let cli = workspace_binary("trellis")?;
+    let staff = dir.join("staff-laptop.sqlite3");
+    let _serving = server.serve()?;
+    laptop(&cli, &staff, &["init"])?;
+    let code = server.enrolment_code("ben")?;
+    laptop(
+        &cli,
+        &staff,
+        &["enrol", "--server", &server.url(), "--code", &code],
+    )?;
+    laptop(
+        &cli,
+        &staff,
+        &[
+            "org",
+            "add",
+            "--name",
+            "Hope Kitchen",
+            "--ref",
+            "GB-CHC-1000005",
+            "--led-by",
+            "DEI019999",
+            "--serves",
+            "DEI019999",
+        ],
+    )?;
+    laptop(&cli, &staff, &["sync"])?;
+
+    wait_for(client, "[data-testid=first-run]").await?;
+    click(client, "#nav-settings").await?;
+    type_into(client, "#enrol-server", &server.url()).await?;
+    let code = server.enrolment_code("fola")?;
+    type_into(client, "#enrol-code", &code).await?;
+    press_enter(client, "#enrol-code").await?;
+    wait_for_text(client, "#status", "the enrolment confirmation", |t| {
+        t.contains("enrolled as fola (facilitator)")
+    })
+    .await?;
+    wait_for_text(
+        client,
+        SYNC_TEXT,
+        "synced, nothing waiting",
+        synced_with_nothing_waiting,
+    )
+    .await?;
+    click(client, "#nav-organisations").await?;
+    wait_for_text(client, "#org-results", "the received organisation", |t| {
+        t.contains("Hope Kitchen")
+    })
+    .await?;
+    click(client, "[data-testid=org-link]").await?;
+    for (css, what) in [
+        ("[data-testid=detail-led-by]", "led by"),
+        (
+            "[data-testid=detail-communities-served]",
+            "communities served",
+        ),
+    ] {
+        wait_for_text(client, css, what, |t| {
+            t.starts_with("None on this laptop: facilitators' laptops are not sent")
+        })
+        .await?;
+    }
+    click(client, "#edit-org").await?;
+    wait_for_text(
+        client,
+        "#org-equality-withheld",
+        "the warning before the equality boxes",
+        |t| t.contains("staff may hold answers not shown here"),
+    )
+    .await?;
+
+    // The staff laptop still holds the answers: nothing the facilitator's laptop did
+    // touched them.
+    laptop(&cli, &staff, &["sync"])?;
+    let shown = laptop(&cli, &staff, &["org", "show", "Hope Kitchen"])?;
+    ensure!(
+        shown.contains("DEI019999"),
+        "the staff laptop lost the equality answers: {shown}"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_facilitators_laptop_says_which_equality_answers_it_was_not_sent() -> Result<()> {
+    let display = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let server = Server {
+        exe: workspace_binary("trellis-server")?,
+        db: dir.path().join("server.sqlite3"),
+        port: free_port()?,
+    };
+    server.admin(&["user", "add", "ben", "--role", "staff"])?;
+    server.admin(&["user", "add", "fola", "--role", "facilitator"])?;
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home)?;
+    let driver = Driver::start_with_env(
+        &display,
+        &dir.path().join("trellis.sqlite3"),
+        &home,
+        &[("TRELLIS_TOKEN_STORE", "file")],
+    )?;
+    let client = driver.session().await?;
+    let outcome = facilitator_scenario(&client, dir.path(), &server).await;
+    within("closing the session (the app exits)", CALL, client.close()).await?;
     outcome
 }

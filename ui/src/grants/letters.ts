@@ -9,6 +9,7 @@
 // withdrawn letter; the screen only reflects that.
 import { asCommandError } from "../api";
 import { alertError, announce, h } from "../dom";
+import { errorElement, refuseBeside, type FieldSlot } from "../forms";
 import { settlePanel } from "../settle";
 import { facilitatorName, setFacilitatorName } from "../voting/api";
 import { currentRound, grantsApi, type LetterContent, type LetterView } from "./api";
@@ -197,11 +198,15 @@ export async function letterScreen(main: HTMLElement, letterId: string): Promise
  * the button submits.
  */
 function withdrawForm(main: HTMLElement, letter: LetterView): HTMLElement {
-  const reasonError = h("p", { id: "withdraw-reason-error", class: "field-error", hidden: true });
-  const byError = h("p", { id: "withdraw-by-error", class: "field-error", hidden: true });
-  const reason = h("input", { type: "text", id: "withdraw-reason", autocomplete: "off", "aria-describedby": "withdraw-reason-hint withdraw-reason-error" });
-  const by = h("input", { type: "text", id: "withdraw-by", autocomplete: "name", "aria-describedby": "withdraw-by-error" });
+  const reasonError = errorElement("withdraw-reason-error");
+  const byError = errorElement("withdraw-by-error");
+  const reason = h("input", { type: "text", id: "withdraw-reason", autocomplete: "off", "aria-describedby": "withdraw-reason-hint" });
+  const by = h("input", { type: "text", id: "withdraw-by", autocomplete: "name" });
   by.value = facilitatorName();
+  const slots: FieldSlot[] = [
+    { field: "reason", focusTarget: () => reason, described: reason, error: reasonError, hintId: "withdraw-reason-hint" },
+    { field: "by", focusTarget: () => by, described: by, error: byError },
+  ];
   const button = h("button", { type: "submit", id: "withdraw-letter" }, "Withdraw this letter");
   const form = h(
     "form",
@@ -214,12 +219,6 @@ function withdrawForm(main: HTMLElement, letter: LetterView): HTMLElement {
     h("div", { class: "field narrow" }, h("label", { for: by.id }, "Your name (required)"), byError, by),
     h("div", { class: "actions" }, button),
   );
-  const show = (el: HTMLElement, box: HTMLInputElement, message: string | undefined): void => {
-    el.textContent = message ?? "";
-    el.hidden = !message;
-    if (message) box.setAttribute("aria-invalid", "true");
-    else box.removeAttribute("aria-invalid");
-  };
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     button.disabled = true;
@@ -233,13 +232,7 @@ function withdrawForm(main: HTMLElement, letter: LetterView): HTMLElement {
     } catch (e) {
       button.disabled = false;
       const err = asCommandError(e);
-      const reasonMsg = err.fields.find((f) => f.field === "reason")?.message;
-      const byMsg = err.fields.find((f) => f.field === "by")?.message;
-      show(reasonError, reason, reasonMsg);
-      show(byError, by, byMsg);
-      if (reasonMsg) reason.focus();
-      else if (byMsg) by.focus();
-      else alertError(`Could not withdraw the letter: ${err.message}`);
+      if (!refuseBeside(slots, err.fields)) alertError(`Could not withdraw the letter: ${err.message}`);
     }
   });
   return form;

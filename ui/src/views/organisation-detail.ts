@@ -2,6 +2,7 @@ import { api, asCommandError, type ContactInput, type OrganisationDetail } from 
 import { alertError, announce, h } from "../dom";
 import { errorElement, focusFirstInvalid, renderSummary, showErrors, type FieldSlot } from "../forms";
 import { deiTitle, incomeLabel, kindLabel, smallText, type Session } from "../state";
+import { equalityWithheld } from "../sync";
 
 const CONTACT_LABELS: Record<string, string> = {
   organisation_id: "Organisation",
@@ -16,7 +17,11 @@ function row(term: string, value: Node | string, testid?: string): Node[] {
   return [h("dt", {}, term), h("dd", { "data-testid": testid ?? null }, value)];
 }
 
-function codeList(s: Session, codes: string[]): Node | string {
+/** Said where a facilitator's laptop has no answer: staff may hold one it was not sent. */
+export const WITHHELD_TEXT = "None on this laptop: facilitators' laptops are not sent the equality answers others record";
+
+function codeList(s: Session, codes: string[], withheld: boolean): Node | string {
+  if (codes.length === 0 && withheld) return h("span", { class: "withheld", "data-testid": "equality-withheld" }, WITHHELD_TEXT);
   if (codes.length === 0) return "None recorded";
   return h("ul", { class: "plain" }, ...codes.map((c) => h("li", {}, deiTitle(s, c))));
 }
@@ -66,6 +71,7 @@ export async function organisationDetail(main: HTMLElement, s: Session, id: stri
     return;
   }
 
+  const withheld = await equalityWithheld();
   const follow = d.overdue_follow_up
     ? h("span", { class: "overdue", "data-testid": "detail-overdue" }, `Overdue since ${d.overdue_follow_up}`)
     : d.next_follow_up ?? "None planned";
@@ -78,8 +84,8 @@ export async function organisationDetail(main: HTMLElement, s: Session, id: stri
     ...row("Postcode", d.postcode || "Not recorded"),
     ...row("Income band", incomeLabel(s, d.income_band)),
     ...row("Small organisation", smallText(d.small), "detail-small"),
-    ...row("Led by", codeList(s, d.led_by)),
-    ...row("Communities served", codeList(s, d.communities_served)),
+    ...row("Led by", codeList(s, d.led_by, withheld), "detail-led-by"),
+    ...row("Communities served", codeList(s, d.communities_served, withheld), "detail-communities-served"),
   );
   const relationship = h(
     "dl",

@@ -2,6 +2,7 @@ import { api, asCommandError, type FieldError, type OrganisationInput } from "..
 import { alertError, announce, h } from "../dom";
 import { errorElement, focusFirstInvalid, renderSummary, showErrors, type FieldSlot } from "../forms";
 import type { Session } from "../state";
+import { equalityWithheld } from "../sync";
 import { deiPicker } from "./dei-picker";
 
 const LABELS: Record<string, string> = {
@@ -89,6 +90,17 @@ export async function organisationForm(main: HTMLElement, s: Session, id: string
     initial.communities_served,
   );
 
+  // Editing on a facilitator's laptop: empty boxes may hide answers staff hold, and
+  // ticking any replaces those answers for everyone, so the form says so before them.
+  const withheldNote =
+    id && (await equalityWithheld())
+      ? h(
+          "p",
+          { id: "org-equality-withheld", class: "note", "data-testid": "org-equality-withheld" },
+          "This laptop is enrolled as a facilitator, so it is not sent the equality answers others recorded: staff may hold answers not shown here. Leave these boxes as they are unless you mean to replace those answers for everyone.",
+        )
+      : null;
+
   const errors: Record<string, HTMLElement> = {};
   for (const f of Object.keys(LABELS)) errors[f] = errorElement(`org-${f.replace(/_/g, "-")}-error`);
   const err = (f: string): HTMLElement => errors[f] as HTMLElement;
@@ -127,6 +139,7 @@ export async function organisationForm(main: HTMLElement, s: Session, id: string
     textField("org-address", "Address (optional)", null, address, err("address")),
     textField("org-postcode", "Postcode (optional)", null, postcode, err("postcode")),
     textField("org-income-band", "Income band", "Yearly income; it decides whether the organisation counts as small.", income, err("income_band")),
+    withheldNote,
     h("div", { class: "field" }, err("led_by"), ledBy.fieldset),
     h("div", { class: "field" }, err("communities_served"), served.fieldset),
     h("div", { class: "actions" }, save, h("a", { href: id ? `#/organisations/${id}` : "#/organisations", class: "button", id: "cancel-org" }, "Cancel")),

@@ -4,7 +4,8 @@
 // grant).
 import { asCommandError } from "../api";
 import { alertError, announce, h } from "../dom";
-import { facilitatorName, votingApi, type AuditRow, type BallotResult, type ConflictView } from "../voting/api";
+import { errorElement, refuseBeside, type FieldSlot } from "../forms";
+import { facilitatorName, setFacilitatorName, votingApi, type AuditRow, type BallotResult, type ConflictView } from "../voting/api";
 import { renderTally, tallyFacts } from "../voting/tally";
 
 export async function resultsScreen(main: HTMLElement, id: string): Promise<void> {
@@ -60,28 +61,52 @@ function conflicts(result: BallotResult, ballotId: string, rows: AuditRow[]): HT
     section.append(h("p", { "data-testid": "no-conflicts" }, "None: every voter has at most one counted vote."));
     return section;
   }
-  for (const c of result.unresolved) section.append(conflict(c, ballotId, rows));
+  result.unresolved.forEach((c, i) => section.append(conflict(c, i, ballotId, rows)));
   return section;
 }
 
-function conflict(c: ConflictView, ballotId: string, rows: AuditRow[]): HTMLElement {
-  const reason = h("input", { type: "text", id: `resolve-reason-${c.voter_key}` });
+/**
+ * One voter's votes from different laptops (or a double entry): the person settling it
+ * says why and who they are (both required and kept on the audit list), then keeps one.
+ * Their name is asked for here too, since a laptop that only received the votes by sync
+ * may never have captured any.
+ */
+function conflict(c: ConflictView, index: number, ballotId: string, rows: AuditRow[]): HTMLElement {
+  const base = `resolve-${index}`;
+  const reasonError = errorElement(`${base}-reason-error`);
+  const byError = errorElement(`${base}-by-error`);
+  const reason = h("input", { type: "text", id: `${base}-reason`, autocomplete: "off" });
+  const by = h("input", { type: "text", id: `${base}-by`, autocomplete: "name" });
+  by.value = facilitatorName();
+  const slots: FieldSlot[] = [
+    { field: "reason", focusTarget: () => reason, described: reason, error: reasonError },
+    { field: "by", focusTarget: () => by, described: by, error: byError },
+  ];
   const box = h(
     "div",
-    { class: "conflict", "data-testid": "conflict" },
+    { class: "conflict", "data-testid": "conflict", "data-voter": c.voter_label },
     h("h3", {}, `${c.voter_label}: ${c.votes.length} votes, none counted until one is kept`),
-    h("div", { class: "field narrow" }, h("label", { for: reason.id }, "Reason for the one kept"), reason),
+    h("div", { class: "field narrow" }, h("label", { for: reason.id }, "Reason for the one kept (required)"), reasonError, reason),
+    h("div", { class: "field narrow" }, h("label", { for: by.id }, "Your name (required)"), byError, by),
   );
   for (const voteId of c.votes) {
     const row = rows.find((r) => r.id === voteId);
-    const keep = h("button", { type: "button" }, `Keep: ${row?.vote_text ?? voteId} (${row?.recorded_at ?? ""}, by ${row?.recorded_by ?? "?"})`);
+    const keep = h(
+      "button",
+      { type: "button", "data-testid": "keep-vote", "data-vote-id": voteId },
+      `Keep: ${row?.vote_text ?? voteId} (${row?.recorded_at ?? ""}, by ${row?.recorded_by ?? "?"})`,
+    );
     keep.addEventListener("click", async () => {
       try {
-        await votingApi.resolveConflict(ballotId, c.voter_key, voteId, reason.value, facilitatorName());
-        announce(`Conflict for ${c.voter_label} resolved.`);
+        await votingApi.resolveConflict(ballotId, c.voter_key, voteId, reason.value.trim(), by.value.trim());
+        setFacilitatorName(by.value);
         await resultsScreen(document.getElementById("main")!, ballotId);
+        announce(`Conflict for ${c.voter_label} resolved: one vote kept and counted.`);
+        document.getElementById("conflicts-title")?.setAttribute("tabindex", "-1");
+        document.getElementById("conflicts-title")?.focus();
       } catch (e) {
-        alertError(asCommandError(e).message);
+        const err = asCommandError(e);
+        if (!refuseBeside(slots, err.fields)) alertError(`Could not resolve the conflict: ${err.message}`);
       }
     });
     box.append(h("p", {}, keep));

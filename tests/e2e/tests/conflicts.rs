@@ -1,6 +1,6 @@
 //! Conflicting facts from two laptops, shown for a person to settle, on the real app.
 //!
-//! Two real store files play two laptops: laptop A loads the demo data, withdraws one
+//! Letters and identifiers: two real store files play two laptops: laptop A loads the demo data, withdraws one
 //! demo letter (so that application may be drafted again) and sends its history to
 //! laptop B; offline, both draft a letter for that application and both add an
 //! organisation with one identifier; then each receives the other's changes
@@ -11,6 +11,14 @@
 //! it by keyboard (type the reason, Tab, type the name, Enter) marks it withdrawn and the
 //! conflict is gone from both screens (the withdrawn letter is still listed, marked).
 //!
+//! Votes: two laptops at two tables of one assembly each record the same organisation's
+//! vote, offline, differently. After they exchange changes, neither vote counts; the app
+//! (laptop A's file) shows the conflict on the results screen. Keeping one with no
+//! reason and no name is refused beside both fields (a laptop that only received the
+//! votes may never have captured any, so the name is asked for there); typing both and
+//! pressing Enter on the chosen vote's button settles it, and laptop B, receiving that
+//! change, counts the same one vote.
+//!
 //! Needs what tests/app.rs needs.
 
 use std::path::Path;
@@ -19,9 +27,14 @@ use std::time::Instant;
 use anyhow::{ensure, Context, Result};
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
+use trellis_core::ballot::record::{
+    BallotFields, BallotOption, BallotStatus, Channel, Eligibility, VoteFields, Voter, VoterKind,
+};
+use trellis_core::ballot::{Method, OptionId, Vote};
 use trellis_core::organisation::OrganisationInput;
 use trellis_e2e::{wait_for, wait_for_text, within, Display, Driver, CALL};
-use trellis_store::Store;
+use trellis_store::{Store, VoteState};
+use uuid::Uuid;
 
 const ORGANISATION: &str = "Habesha Coffee Morning Group";
 const SHARED_REF: &str = "GB-CHC-1090095";
@@ -48,11 +61,11 @@ fn org(name: &str) -> OrganisationInput {
 }
 
 /// Sends every change `from` made after its change number `after` to `to`, as a sync
-/// would (one page).
-fn send(from: &Store, after: i64, to: &mut Store) -> Result<()> {
+/// would (one page). Returns `from`'s last change number, for the next exchange.
+fn send(from: &Store, after: i64, to: &mut Store) -> Result<i64> {
     let rows = from.local_changes_after(after, 1_000_000)?;
     to.apply_remote(&rows, 0)?;
-    Ok(())
+    Ok(rows.last().map_or(after, |r| r.device_seq))
 }
 
 fn prepare(dir: &Path, db: &Path) -> Result<Setup> {
@@ -69,12 +82,7 @@ fn prepare(dir: &Path, db: &Path) -> Result<Setup> {
     // both laptops draft a new one for the same application.
     a.withdraw_letter(demo_letter.id, "redrafting after the panel's notes", BY)?;
     let mut b = Store::open(&dir.join("laptop-b.sqlite3"))?;
-    send(&a, 0, &mut b)?;
-    let shared = a
-        .local_changes_after(0, 1_000_000)?
-        .last()
-        .map(|r| r.device_seq)
-        .context("laptop A has no changes")?;
+    let shared = send(&a, 0, &mut b)?;
 
     // Offline on both laptops.
     let from_a = a.draft_letter(demo_letter.application_id)?;
@@ -275,5 +283,201 @@ async fn two_laptops_letters_and_identifiers_are_shown_and_settled() -> Result<(
     within("closing the session (the app exits)", CALL, client.close()).await?;
     outcome?;
     eprintln!("letter conflicts: whole test in {:?}", started.elapsed());
+    Ok(())
+}
+
+const VOTER: &str = "Sickle Cell Support Eastbrook";
+const VOTE_REASON: &str = "Checked with the group's delegate: they chose maternal health";
+
+fn topic_vote(ballot_id: Uuid, organisation: Uuid, option: &str, by: &str) -> VoteFields {
+    VoteFields {
+        ballot_id,
+        voter: Voter {
+            kind: VoterKind::Organisation,
+            reference: organisation.to_string(),
+        },
+        vote: Vote::Choice {
+            option: OptionId::new(option),
+        },
+        channel: Channel::Live,
+        recorded_by: by.into(),
+    }
+}
+
+struct VoteSetup {
+    ballot: Uuid,
+    /// Laptop B's vote: the one kept in the test.
+    kept: Uuid,
+    laptop_b: Store,
+    /// Laptop A's last change laptop B has.
+    a_sent: i64,
+}
+
+fn prepare_votes(dir: &Path, db: &Path) -> Result<VoteSetup> {
+    let mut a = Store::open(db)?;
+    let voter = a.add_organisation(&OrganisationInput {
+        name: VOTER.into(),
+        org_ref: "GB-CHC-1100001".into(),
+        ..Default::default()
+    })?;
+    let options = ["Sickle cell care", "Maternal health"]
+        .iter()
+        .enumerate()
+        .map(|(i, label)| BallotOption {
+            id: OptionId::new(format!("o{}", i + 1)),
+            label: label.to_string(),
+            issue_id: None,
+        })
+        .collect();
+    let ballot = a.create_ballot(BallotFields {
+        question: "Which topic should the round fund?".into(),
+        options,
+        method: Method::Plurality,
+        eligibility: Eligibility::PerOrganisation,
+        meeting_id: None,
+        opens_at: None,
+        closes_at: None,
+        seed: 42,
+    })?;
+    a.set_ballot_status(ballot, BallotStatus::Open)?;
+    let mut b = Store::open(&dir.join("laptop-b.sqlite3"))?;
+    let shared = send(&a, 0, &mut b)?;
+
+    // Offline, at two tables.
+    a.cast_vote(topic_vote(ballot, voter, "o1", "Amara Okafor"))?;
+    let kept = b.cast_vote(topic_vote(ballot, voter, "o2", "Kwame Mensah"))?;
+
+    send(&b, 0, &mut a)?;
+    let a_sent = send(&a, shared, &mut b)?;
+    for laptop in [&a, &b] {
+        let result = laptop.ballot_result(ballot)?;
+        ensure!(
+            result.unresolved.len() == 1 && result.turnout == 0,
+            "the two laptops' votes did not make the conflict this test is about"
+        );
+    }
+    Ok(VoteSetup {
+        ballot,
+        kept,
+        laptop_b: b,
+        a_sent,
+    })
+}
+
+async fn settle_vote(client: &Client, s: &VoteSetup) -> Result<()> {
+    // The app opens on the directory (the file has an organisation, so no first-run).
+    wait_for(client, "[data-testid=org-row]").await?;
+    within(
+        "opening the ballot's results",
+        CALL,
+        client.execute(
+            &format!("location.hash = '#/ballots/{}/results';", s.ballot),
+            vec![],
+        ),
+    )
+    .await?;
+    wait_for_text(client, "[data-testid=conflict] h3", "the conflict", |t| {
+        t == format!("{VOTER}: 2 votes, none counted until one is kept")
+    })
+    .await?;
+    ensure!(
+        count(client, "[data-testid=keep-vote]").await? == 2,
+        "the conflict does not offer each vote to keep"
+    );
+    let keep = format!("[data-testid=keep-vote][data-vote-id='{}']", s.kept);
+    let kept_text = wait_for_text(client, &keep, "laptop B's vote", |t| {
+        t.contains("Maternal health") && t.contains("by Kwame Mensah")
+    })
+    .await?;
+    ensure!(
+        kept_text.starts_with("Keep: "),
+        "the button does not say what it does: {kept_text}"
+    );
+
+    // Enter on a vote with no reason and no name: refused beside both, nothing settled.
+    let button = wait_for(client, &keep).await?;
+    within(
+        "pressing Enter on the vote",
+        CALL,
+        button.send_keys(&key(Key::Enter)),
+    )
+    .await?;
+    wait_for_text(
+        client,
+        "#resolve-0-reason-error",
+        "the missing reason",
+        |t| t.contains("say why"),
+    )
+    .await?;
+    wait_for_text(client, "#resolve-0-by-error", "the missing name", |t| {
+        t.contains("say who is making this correction")
+    })
+    .await?;
+    ensure!(
+        count(client, "[data-testid=no-conflicts]").await? == 0,
+        "settled with no reason or name"
+    );
+
+    // Focus is on the reason: type it, Tab to the name, type it, then Enter on the vote.
+    keyboard(client, VOTE_REASON).await?;
+    keyboard(client, &key(Key::Tab)).await?;
+    keyboard(client, BY).await?;
+    let button = wait_for(client, &keep).await?;
+    within(
+        "pressing Enter on the vote",
+        CALL,
+        button.send_keys(&key(Key::Enter)),
+    )
+    .await?;
+    wait_for(client, "[data-testid=no-conflicts]").await?;
+    let states = within(
+        "reading the audit list",
+        CALL,
+        client.execute(
+            "return [...document.querySelectorAll('[data-testid=audit-row]')].map(r => r.dataset.state);",
+            vec![],
+        ),
+    )
+    .await?;
+    let mut states: Vec<String> = serde_json::from_value(states)?;
+    states.sort();
+    ensure!(
+        states == ["counted", "superseded"],
+        "the audit list should keep both votes, one counted: {states:?}"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_laptops_votes_by_one_voter_are_shown_and_settled() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("trellis.sqlite3");
+    let mut setup = prepare_votes(dir.path(), &db)?;
+    let display = Display::start()?;
+    let driver = Driver::start(&display, &db, dir.path())?;
+    let client = driver.session().await?;
+    let outcome = settle_vote(&client, &setup).await;
+    within("closing the session (the app exits)", CALL, client.close()).await?;
+    outcome?;
+
+    // Laptop B receives the app's resolution and counts the same vote.
+    let a = Store::open(&db)?;
+    send(&a, setup.a_sent, &mut setup.laptop_b)?;
+    let b = &setup.laptop_b;
+    let result = b.ballot_result(setup.ballot)?;
+    ensure!(
+        result.unresolved.is_empty() && result.turnout == 1,
+        "laptop B did not settle the conflict from the app's change"
+    );
+    let counted: Vec<Uuid> = b
+        .ballot_votes(setup.ballot)?
+        .into_iter()
+        .filter(|v| v.state == VoteState::Counted)
+        .map(|v| v.id)
+        .collect();
+    ensure!(
+        counted == [setup.kept],
+        "laptop B counts {counted:?}, not the kept vote"
+    );
     Ok(())
 }
