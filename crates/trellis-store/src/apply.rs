@@ -72,13 +72,13 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| at(0)(crate::open::classify(&path, e)))?;
         let last: String = tx
-            .query_row("SELECT hlc FROM device", [], |r| r.get(0))
+            .row("SELECT hlc FROM device", [], |r| r.get(0))
             .map_err(|e| at(0)(e.into()))?;
         let mut hlc: Hlc = last
             .parse()
             .map_err(|e| at(0)(StoreError::damaged("device clock", e)))?;
         let mut device_seq: i64 = tx
-            .query_row(
+            .row(
                 "SELECT COALESCE(MAX(device_seq), 0) FROM change_log WHERE device_id = ?1",
                 [&device_id],
                 |r| r.get(0),
@@ -216,7 +216,7 @@ pub(crate) fn require_organisation(
     field: &str,
 ) -> Result<(), StoreError> {
     let found: Option<i64> = tx
-        .query_row(
+        .row(
             "SELECT 1 FROM organisation WHERE id = ?1",
             [id.to_string()],
             |r| r.get(0),
@@ -232,7 +232,7 @@ pub(crate) fn require_organisation(
 /// name an organisation without ambiguity.
 fn require_unique_ref(tx: &Transaction, id: Uuid, org_ref: &str) -> Result<(), StoreError> {
     let other: Option<String> = tx
-        .query_row(
+        .row(
             "SELECT name FROM organisation WHERE org_ref = ?1 AND id <> ?2",
             params![org_ref, id.to_string()],
             |r| r.get(0),
@@ -349,7 +349,7 @@ pub(crate) fn wins(
     stamp: &Stamp,
 ) -> Result<bool, StoreError> {
     let current: Option<(String, String)> = tx
-        .query_row(
+        .row(
             "SELECT hlc, device_id FROM field_clock WHERE entity = ?1 AND entity_id = ?2 AND field = ?3",
             params![entity, id, field],
             |r| Ok((r.get(0)?, r.get(1)?)),

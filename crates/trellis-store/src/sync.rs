@@ -56,7 +56,7 @@ impl Store {
         after_seq: i64,
         limit: usize,
     ) -> Result<Vec<ChangeRow>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT id, device_id, device_seq, hlc, schema_version, kind, payload FROM change_log
              WHERE device_id = ?1 AND device_seq > ?2 ORDER BY device_seq LIMIT ?3",
         )?;
@@ -96,10 +96,10 @@ impl Store {
     pub fn sync_state(&self) -> Result<SyncState, StoreError> {
         let (pushed_seq, pull_cursor): (i64, i64) =
             self.conn
-                .query_row("SELECT pushed_seq, pull_cursor FROM sync_state", [], |r| {
+                .row("SELECT pushed_seq, pull_cursor FROM sync_state", [], |r| {
                     Ok((r.get(0)?, r.get(1)?))
                 })?;
-        let last: i64 = self.conn.query_row(
+        let last: i64 = self.conn.row(
             "SELECT COALESCE(MAX(device_seq), 0) FROM change_log WHERE device_id = ?1",
             [self.device_id.to_string()],
             |r| r.get(0),
@@ -113,7 +113,7 @@ impl Store {
 
     /// Records that the server has acknowledged this device's changes up to `seq`.
     pub fn acknowledge_push(&mut self, seq: i64) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.conn.exec(
             "UPDATE sync_state SET pushed_seq = max(pushed_seq, ?1)",
             [seq],
         )?;
@@ -125,7 +125,7 @@ impl Store {
     /// pulled from the start (changes already here count as duplicates).
     pub fn reset_sync_positions(&self) -> Result<(), StoreError> {
         self.conn
-            .execute("UPDATE sync_state SET pushed_seq = 0, pull_cursor = 0", [])?;
+            .exec("UPDATE sync_state SET pushed_seq = 0, pull_cursor = 0", [])?;
         Ok(())
     }
 
@@ -176,7 +176,7 @@ impl Store {
             let name = format!("change {}#{}", row.device_id, row.device_seq);
             let device = row.device_id.to_string();
             let seen: Option<i64> = tx
-                .query_row(
+                .row(
                     "SELECT 1 FROM change_log WHERE device_id = ?1 AND device_seq = ?2",
                     params![device, row.device_seq],
                     |r| r.get(0),

@@ -24,7 +24,7 @@ fn decode<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T, Stor
 
 pub(crate) fn round_fields(c: &Connection, id: Uuid) -> Result<Option<RoundFields>, StoreError> {
     let raw: Option<String> = c
-        .query_row(
+        .row(
             "SELECT fields FROM round WHERE id = ?1",
             [id.to_string()],
             |r| r.get(0),
@@ -39,7 +39,7 @@ pub(crate) fn application_basics(
     id: Uuid,
 ) -> Result<Option<(RoundFields, u64, Uuid)>, StoreError> {
     let raw: Option<(String, String, String)> = c
-        .query_row(
+        .row(
             "SELECT round_id, organisation_id, fields FROM application WHERE id = ?1",
             [id.to_string()],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -71,7 +71,7 @@ pub(crate) fn extension(
     org: Uuid,
 ) -> Result<Option<chrono::NaiveDate>, StoreError> {
     let raw: Option<String> = c
-        .query_row(
+        .row(
             "SELECT until FROM round_extension WHERE round_id = ?1 AND organisation_id = ?2",
             params![round.to_string(), org.to_string()],
             |r| r.get(0),
@@ -90,7 +90,7 @@ pub(crate) fn declaration(
     application: Uuid,
     assessor: Uuid,
 ) -> Result<Option<bool>, StoreError> {
-    Ok(c.query_row(
+    Ok(c.row(
         "SELECT conflicted FROM conflict_declaration WHERE application_id = ?1 AND assessor_id = ?2
          ORDER BY hlc DESC, id DESC LIMIT 1",
         params![application.to_string(), assessor.to_string()],
@@ -104,7 +104,7 @@ pub(crate) fn is_assigned(
     application: Uuid,
     assessor: Uuid,
 ) -> Result<bool, StoreError> {
-    Ok(c.query_row(
+    Ok(c.row(
         "SELECT 1 FROM assignment WHERE application_id = ?1 AND assessor_id = ?2",
         params![application.to_string(), assessor.to_string()],
         |r| r.get::<_, i64>(0),
@@ -119,7 +119,7 @@ pub(crate) fn latest_submission(
     assessor: Uuid,
 ) -> Result<Option<Vec<Score>>, StoreError> {
     let raw: Option<String> = c
-        .query_row(
+        .row(
             "SELECT scores FROM score_submission WHERE application_id = ?1 AND assessor_id = ?2
              ORDER BY hlc DESC, device_id DESC LIMIT 1",
             params![application.to_string(), assessor.to_string()],
@@ -136,7 +136,7 @@ pub(crate) fn submitted_sheets(
     application: Uuid,
 ) -> Result<Vec<ScoreSheet>, StoreError> {
     let assessors: Vec<String> = c
-        .prepare("SELECT DISTINCT assessor_id FROM score_submission WHERE application_id = ?1 ORDER BY assessor_id")?
+        .prepare_cached("SELECT DISTINCT assessor_id FROM score_submission WHERE application_id = ?1 ORDER BY assessor_id")?
         .query_map([application.to_string()], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     let mut sheets = Vec::new();
@@ -210,7 +210,7 @@ pub(crate) fn fact_records(
         table.name()
     );
     let rows: Vec<(String, String, String, Option<String>)> = c
-        .prepare(&sql)?
+        .prepare_cached(&sql)?
         .query_map([application.to_string()], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?
@@ -235,7 +235,7 @@ pub(crate) fn submission_records(
     assessor: Uuid,
 ) -> Result<Vec<FactRecord>, StoreError> {
     let rows: Vec<(String, String, String, bool, Option<String>)> = c
-        .prepare(
+        .prepare_cached(
             "SELECT id, hlc, device_id, reason IS NULL, replaces FROM score_submission
              WHERE application_id = ?1 AND assessor_id = ?2 ORDER BY hlc, device_id",
         )?
@@ -264,7 +264,7 @@ pub(crate) fn current_decisions(
     c: &Connection,
     round: Option<Uuid>,
 ) -> Result<Vec<Decision>, StoreError> {
-    let mut stmt = c.prepare(
+    let mut stmt = c.prepare_cached(
         "SELECT d.decision FROM decision d JOIN application a ON a.id = d.application_id
          WHERE (?1 IS NULL OR a.round_id = ?1)
          AND d.id = (SELECT x.id FROM decision x WHERE x.application_id = d.application_id ORDER BY x.hlc DESC, x.device_id DESC LIMIT 1)

@@ -30,7 +30,7 @@ pub(crate) fn application_name(
     c: &Connection,
     application: Uuid,
 ) -> Result<Option<String>, StoreError> {
-    Ok(c.query_row(
+    Ok(c.row(
         "SELECT o.name FROM application a JOIN organisation o ON o.id = a.organisation_id WHERE a.id = ?1",
         [application.to_string()],
         |r| r.get(0),
@@ -43,7 +43,7 @@ pub(crate) fn latest_version(
     c: &Connection,
     letter: Uuid,
 ) -> Result<Option<(u32, bool)>, StoreError> {
-    Ok(c.query_row(
+    Ok(c.row(
         "SELECT version, approved_on IS NOT NULL FROM letter_version WHERE letter_id = ?1 ORDER BY version DESC LIMIT 1",
         [letter.to_string()],
         |r| Ok((r.get(0)?, r.get(1)?)),
@@ -58,7 +58,7 @@ fn require_letter(c: &Connection, letter: Uuid) -> Result<(u32, bool), StoreErro
 
 /// Why a letter was withdrawn, if it was (the earliest withdrawal by clock).
 pub(crate) fn withdrawal(c: &Connection, letter: Uuid) -> Result<Option<String>, StoreError> {
-    Ok(c.query_row(
+    Ok(c.row(
         "SELECT reason FROM letter_withdrawal WHERE letter_id = ?1 ORDER BY hlc, device_id, id LIMIT 1",
         [letter.to_string()],
         |r| r.get(0),
@@ -69,7 +69,7 @@ pub(crate) fn withdrawal(c: &Connection, letter: Uuid) -> Result<Option<String>,
 /// The application's letters that have not been withdrawn, by id.
 pub(crate) fn live_letters(c: &Connection, application: Uuid) -> Result<Vec<Uuid>, StoreError> {
     let ids: Vec<String> = c
-        .prepare(
+        .prepare_cached(
             "SELECT l.id FROM letter l WHERE l.application_id = ?1
              AND NOT EXISTS (SELECT 1 FROM letter_withdrawal w WHERE w.letter_id = l.id)
              ORDER BY l.id",
@@ -83,7 +83,7 @@ pub(crate) fn live_letters(c: &Connection, application: Uuid) -> Result<Vec<Uuid
 
 /// How many other texts were saved as this version number on other laptops.
 pub(crate) fn clashes(c: &Connection, letter: Uuid, version: u32) -> Result<usize, StoreError> {
-    Ok(c.query_row(
+    Ok(c.row(
         "SELECT count(*) FROM letter_version_clash WHERE letter_id = ?1 AND version = ?2",
         params![letter.to_string(), version],
         |r| r.get::<_, i64>(0),
@@ -92,7 +92,7 @@ pub(crate) fn clashes(c: &Connection, letter: Uuid, version: u32) -> Result<usiz
 
 fn application_of(c: &Connection, letter: Uuid) -> Result<Option<Uuid>, StoreError> {
     let raw: Option<String> = c
-        .query_row(
+        .row(
             "SELECT application_id FROM letter WHERE id = ?1",
             [letter.to_string()],
             |r| r.get(0),
@@ -231,7 +231,7 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
                 }
             }
             let holder: Option<(String, String)> = tx
-                .query_row(
+                .row(
                     "SELECT hlc, device_id FROM letter_version WHERE letter_id = ?1 AND version = ?2",
                     params![letter_id.to_string(), version],
                     |r| Ok((r.get(0)?, r.get(1)?)),
@@ -294,7 +294,7 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
                 refuse_if_in_conflict(tx, *letter_id)?;
             }
             let exists: Option<i64> = tx
-                .query_row(
+                .row(
                     "SELECT 1 FROM letter_version WHERE letter_id = ?1 AND version = ?2",
                     params![letter_id.to_string(), version],
                     |r| r.get(0),
@@ -339,7 +339,7 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
                 }
             }
             let approved: Option<i64> = tx
-                .query_row(
+                .row(
                     "SELECT 1 FROM letter_version WHERE letter_id = ?1 AND version = ?2 AND approved_on IS NOT NULL",
                     params![letter_id.to_string(), version],
                     |r| r.get(0),

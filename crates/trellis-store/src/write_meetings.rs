@@ -26,7 +26,7 @@ pub(crate) fn insert_new(
 pub(crate) fn exists(tx: &Transaction, table: &str, id: Uuid) -> Result<bool, StoreError> {
     // `table` is always a literal from this crate, never input.
     Ok(tx
-        .query_row(
+        .row(
             &format!("SELECT 1 FROM {table} WHERE id = ?1"),
             [id.to_string()],
             |r| r.get::<_, i64>(0),
@@ -142,7 +142,7 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
             require(tx, "issue", "issue", "into", *into)?;
             let merged = |id: Uuid| -> Result<Option<String>, StoreError> {
                 Ok(tx
-                    .query_row(
+                    .row(
                         "SELECT merged_into FROM issue WHERE id = ?1",
                         [id.to_string()],
                         |r| r.get(0),

@@ -31,7 +31,7 @@ pub(crate) fn ballot_fields(
     id: Uuid,
 ) -> Result<Option<(BallotFields, BallotStatus)>, StoreError> {
     let row: Option<BallotRow> = tx
-        .query_row(
+        .row(
             "SELECT question, options, method, eligibility, meeting_id, opens_at, closes_at, seed, status
              FROM ballot WHERE id = ?1",
             [id.to_string()],
@@ -86,7 +86,7 @@ pub(crate) fn live_vote(
     voter_key: &str,
 ) -> Result<Option<String>, StoreError> {
     Ok(tx
-        .query_row(
+        .row(
             "SELECT v.id FROM vote v WHERE v.ballot_id = ?1 AND v.voter_key = ?2
              AND NOT EXISTS (SELECT 1 FROM vote_void x WHERE x.vote_id = v.id) ORDER BY v.id LIMIT 1",
             params![ballot.to_string(), voter_key],
@@ -252,7 +252,7 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
                 return Err(Invalid::one("vote_id", format!("no vote with id {vote_id}")).into());
             }
             let already: Option<String> = tx
-                .query_row(
+                .row(
                     "SELECT reason FROM vote_void WHERE vote_id = ?1",
                     [vote_id.to_string()],
                     |r| r.get(0),
@@ -281,7 +281,7 @@ pub(crate) fn write(tx: &Transaction, op: &Operation, stamp: &Stamp) -> Result<(
         } => {
             require_ballot(tx, *ballot_id)?;
             let kept: Option<(String, String)> = tx
-                .query_row(
+                .row(
                     "SELECT ballot_id, voter_key FROM vote WHERE id = ?1",
                     [keep.to_string()],
                     |r| Ok((r.get(0)?, r.get(1)?)),
@@ -334,7 +334,7 @@ fn check_voter(
         VoterKind::Organisation => Uuid::parse_str(reference)
             .is_ok_and(|id| exists(tx, "organisation", id).unwrap_or(false)),
         VoterKind::Attendee => tx
-            .query_row(
+            .row(
                 "SELECT 1 FROM attendance WHERE id = ?1 AND meeting_id = ?2",
                 params![reference, ballot.meeting_id.map(|m| m.to_string())],
                 |r| r.get::<_, i64>(0),
@@ -342,7 +342,7 @@ fn check_voter(
             .optional()?
             .is_some(),
         VoterKind::Token => tx
-            .query_row(
+            .row(
                 "SELECT 1 FROM ballot_token WHERE ballot_id = ?1 AND token = ?2",
                 params![ballot_id.to_string(), reference],
                 |r| r.get::<_, i64>(0),
