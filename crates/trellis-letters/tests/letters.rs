@@ -395,6 +395,41 @@ fn accents_and_non_latin_letters_survive() {
     );
 }
 
+/// A batch reuses subset fonts and deflated font programs from letter to letter; letters
+/// whose characters differ (plain, accented, another script) must each still carry
+/// their own glyphs, and give the same bytes as when rendered alone with fresh fonts.
+#[test]
+fn a_batch_reuses_fonts_without_mixing_letters_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let recipients = [
+        "Hope Kitchen",
+        "Çiğdem Kadın Dayanışma Derneği",
+        "Жіноча громада Істбрука",
+        "Hope Kitchen",
+        "Ẹgbẹ́ Ìlera Yorùbá",
+        "Hope Kitchen",
+    ];
+    let head = letterhead();
+    let shared = fonts();
+    for (i, name) in recipients.iter().enumerate() {
+        let mut letter = letter();
+        letter.recipient = vec![name.to_string()];
+        letter.paragraphs.push(format!("Thank you, {name}."));
+        let in_batch = render(&head, &letter, &Layout::default(), &shared).unwrap();
+        let alone = render(&head, &letter, &Layout::default(), &fonts()).unwrap();
+        assert!(
+            in_batch == alone,
+            "letter {i} differs from the same letter alone"
+        );
+        let path = save(&dir, &format!("letter-{i}.pdf"), &in_batch);
+        let text = text_of(&path, "-layout");
+        assert!(
+            text.contains(&format!("Thank you, {name}.")),
+            "letter {i} lost {name:?}:\n{text}"
+        );
+    }
+}
+
 /// Height of the text's words as pdftotext measures them (font ascent + descent),
 /// the median over the page's words, in points.
 fn median_word_height(path: &Path) -> f32 {
