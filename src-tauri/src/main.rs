@@ -58,7 +58,11 @@ fn main() -> ExitCode {
     // A database that cannot be opened (corrupt, locked, from a newer Trellis) is reported
     // on stderr and on screen; the store never rewrites such a file.
     let db = database_path()
-        .and_then(|path| Store::open(&path).map_err(|e| commands::describe_open_error(&e)));
+        .and_then(|path| Store::open(&path).map_err(|e| commands::describe_open_error(&e)))
+        .map(|mut store| {
+            trellis_sync::client::limit_to_enrolled_role(&mut store);
+            store
+        });
     if let Err(why) = &db {
         eprintln!("{why}");
     }

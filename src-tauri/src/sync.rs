@@ -515,12 +515,15 @@ pub async fn enrol_device(
         })
         .map_err(|_| CommandError::store("background sync is not running; restart Trellis"))?;
     // Waiting on a std channel would hold one of the async runtime's threads.
-    tauri::async_runtime::spawn_blocking(move || answer.recv())
+    let view = tauri::async_runtime::spawn_blocking(move || answer.recv())
         .await
         .map_err(|e| CommandError::store(format!("enrolment stopped: {e}")))?
         .map_err(|_| {
             CommandError::store("background sync stopped during enrolment; restart Trellis")
-        })?
+        })??;
+    // The new role may forbid records this laptop could make until now.
+    client::limit_to_enrolled_role(&mut *state.store()?);
+    Ok(view)
 }
 
 #[cfg(test)]

@@ -52,14 +52,19 @@ export function syncView(): SyncView | null {
 }
 
 /**
- * True when this laptop is enrolled as a facilitator. The server keeps the equality
- * answers other people recorded from facilitators' laptops, so an empty answer here does
- * not mean none was recorded, and screens must say so rather than "None recorded".
+ * True when this laptop is enrolled as a facilitator. The server keeps grants records
+ * (rounds, applications, scores, decisions, letters) and the equality answers other
+ * people recorded from facilitators' laptops, so an empty screen here does not mean
+ * there is nothing, and screens must say so rather than "None recorded".
  */
-export async function equalityWithheld(): Promise<boolean> {
+export async function facilitatorLaptop(): Promise<boolean> {
   const view = current ?? (await api.syncStatus().catch(() => null));
   return view?.role === "facilitator";
 }
+
+/** What a grants screen says on a facilitator's laptop instead of its empty state. */
+export const GRANTS_NOT_SENT =
+  "This laptop is enrolled as a facilitator, so funding rounds, applications, scores, decisions and letters are not sent to it: they are made and kept on staff and panel laptops.";
 
 /** Calls `fn` with every new state until it returns false. */
 export function onSync(fn: (view: SyncView) => boolean): void {

@@ -74,6 +74,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         _ => {}
     }
     let mut store = Store::open(&path)?;
+    trellis_sync::client::limit_to_enrolled_role(&mut store);
     match cli.command {
         Command::Init => {
             println!("database   {}", store.path().display());

@@ -487,6 +487,23 @@ impl Operation {
 }
 
 /// Anonymous voting tokens: short codes printed on slips, easy to read aloud and type.
+/// Kinds that belong to the grants round: never made by or sent to a facilitator. The
+/// server refuses them from a facilitator's laptop and the laptop itself refuses to make
+/// them, since one refused change would hold back every later one in its push.
+pub fn is_grants_kind(kind: &str) -> bool {
+    const PREFIXES: [&str; 8] = [
+        "application.",
+        "score.",
+        "moderation.",
+        "decision.",
+        "conflict.",
+        "panel.",
+        "round.",
+        "letter.",
+    ];
+    PREFIXES.iter().any(|p| kind.starts_with(p))
+}
+
 pub fn valid_token(t: &str) -> bool {
     (4..=32).contains(&t.len())
         && t.chars()
@@ -498,6 +515,42 @@ mod tests {
     use super::*;
     use crate::contact::ContactKind;
     use chrono::NaiveDate;
+
+    #[test]
+    fn grants_kinds_are_the_rounds_and_everything_in_them() {
+        let grants: Vec<&str> = KINDS
+            .iter()
+            .copied()
+            .filter(|k| is_grants_kind(k))
+            .collect();
+        for kind in [
+            "round.create",
+            "application.create",
+            "score.submit",
+            "decision.record",
+            "letter.withdraw",
+            "panel.member",
+            "conflict.declare",
+            "moderation.agree",
+        ] {
+            assert!(
+                grants.contains(&kind),
+                "{kind} is not a grants kind (or no longer a kind)"
+            );
+        }
+        for kind in [
+            "organisation.create",
+            "vote.cast",
+            "vote.resolve",
+            "ballot.create",
+            "meeting.create",
+            "setting.set",
+            "contact.log",
+        ] {
+            assert!(KINDS.contains(&kind), "{kind} is no longer a kind");
+            assert!(!is_grants_kind(kind), "{kind} is a grants kind");
+        }
+    }
 
     #[test]
     fn kind_and_payload_round_trip() {

@@ -72,20 +72,8 @@ impl FromStr for Role {
     }
 }
 
-/// Kinds that belong to the grants round: never made by or sent to a facilitator.
-pub fn is_grants_kind(kind: &str) -> bool {
-    const PREFIXES: [&str; 8] = [
-        "application.",
-        "score.",
-        "moderation.",
-        "decision.",
-        "conflict.",
-        "panel.",
-        "round.",
-        "letter.",
-    ];
-    PREFIXES.iter().any(|p| kind.starts_with(p))
-}
+// The rule lives in trellis-core: a facilitator's laptop refuses to make these too.
+pub use trellis_core::op::is_grants_kind;
 
 /// Organisations' equality-monitoring fields: who leads them and whom they serve.
 pub const EQUALITY_FIELDS: [&str; 2] = ["led_by", "communities_served"];

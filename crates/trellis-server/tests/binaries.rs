@@ -2,6 +2,7 @@
 //! databases. Needs `cargo build --workspace` first (for the `trellis` binary).
 
 use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use tempfile::TempDir;
@@ -20,60 +21,80 @@ fn run(cmd: &mut Command) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-struct Server(Child);
+/// The real `trellis-server` binary serving a database in `dir` on a free loopback port.
+struct Server {
+    child: Child,
+    db: PathBuf,
+    url: String,
+}
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Adds `users` (name, role), then serves.
+    fn start(dir: &Path, users: &[(&str, &str)]) -> Server {
+        let db = dir.join("server.sqlite3");
+        for (name, role) in users {
+            run(admin(&db).args(["user", "add", name, "--role", role]));
+        }
+        let mut child = admin(&db)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .rsplit(' ')
+            .next()
+            .expect("the server prints its address")
+            .to_owned();
+        let server = Server { child, db, url };
+        assert!(server.url.starts_with("http://127.0.0.1:"), "{line}");
+        server
+    }
+
+    fn admin(&self) -> Command {
+        admin(&self.db)
+    }
+}
+
+fn admin(db: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_trellis-server"));
+    c.arg("--db").arg(db);
+    c
+}
+
+/// A laptop: the real `trellis` CLI on its own database in `dir`.
+fn laptop(cli: &Path, dir: &Path, name: &str) -> impl Fn() -> Command {
+    let (cli, db) = (cli.to_path_buf(), dir.join(format!("{name}.sqlite3")));
+    move || {
+        let mut c = Command::new(&cli);
+        c.arg("--db")
+            .arg(&db)
+            .env_remove("TRELLIS_DB")
+            // The token in the file, even on a desktop with a keyring (tested apart).
+            .env("TRELLIS_TOKEN_STORE", "file");
+        c
     }
 }
 
 #[test]
 fn real_server_and_two_real_cli_databases_converge() {
     let dir = TempDir::new().unwrap();
-    let server_db = dir.path().join("server.sqlite3");
-    let admin = || {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_trellis-server"));
-        c.arg("--db").arg(&server_db);
-        c
-    };
-    run(admin().args(["user", "add", "amina", "--role", "staff"]));
-    run(admin().args(["user", "add", "ben", "--role", "staff"]));
-    let mut child = admin()
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let _server = Server(child);
-    let url = line
-        .trim()
-        .rsplit(' ')
-        .next()
-        .expect("the server prints its address")
-        .to_owned();
-    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
-
+    let server = Server::start(dir.path(), &[("amina", "staff"), ("ben", "staff")]);
+    let (url, admin) = (server.url.clone(), || server.admin());
     let cli = trellis_cli();
-    let cli = &cli;
-    let laptop = |name: &str| {
-        let db = dir.path().join(format!("{name}.sqlite3"));
-        move || {
-            let mut c = Command::new(cli);
-            c.arg("--db")
-                .arg(&db)
-                .env_remove("TRELLIS_DB")
-                // The token in the file, even on a desktop with a keyring (tested apart).
-                .env("TRELLIS_TOKEN_STORE", "file");
-            c
-        }
-    };
-    let a = laptop("a");
-    let b = laptop("b");
+    let a = laptop(&cli, dir.path(), "a");
+    let b = laptop(&cli, dir.path(), "b");
     let offline = run(a().arg("init"));
     assert!(offline.contains("device"));
     let status = run(a().args(["sync", "status", "--json"]));
@@ -123,17 +144,8 @@ fn real_server_and_two_real_cli_databases_converge() {
 #[test]
 fn a_cli_with_no_server_says_offline_and_keeps_its_changes() {
     let dir = TempDir::new().unwrap();
-    let db = dir.path().join("a.sqlite3");
     let cli = trellis_cli();
-    let t = || {
-        let mut c = Command::new(&cli);
-        c.arg("--db")
-            .arg(&db)
-            .env_remove("TRELLIS_DB")
-            // The token in the file, even on a desktop with a keyring (tested apart).
-            .env("TRELLIS_TOKEN_STORE", "file");
-        c
-    };
+    let t = laptop(&cli, dir.path(), "a");
     run(t().arg("init"));
     let out = t()
         .args([
@@ -173,4 +185,42 @@ fn a_cli_with_no_server_says_offline_and_keeps_its_changes() {
         serde_json::from_str(&run(t().args(["sync", "status", "--json"]))).unwrap();
     assert_eq!(status["state"], "offline");
     assert_eq!(status["waiting"], 1);
+}
+
+/// A facilitator's laptop refuses grants records at once (here the demo, with its
+/// funding round), so nothing the server would refuse ever waits in its push: its
+/// organisation still syncs, and nothing is left waiting.
+#[test]
+fn a_facilitators_laptop_refuses_grants_records_and_keeps_syncing() {
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path(), &[("fola", "facilitator")]);
+    let cli = trellis_cli();
+    let fola = laptop(&cli, dir.path(), "fola");
+    run(fola().arg("init"));
+    let code = run(server.admin().args(["enrol", "--user", "fola"]));
+    run(fola().args(["enrol", "--server", &server.url, "--code", code.trim()]));
+
+    let out = fola().arg("demo").output().unwrap();
+    assert!(
+        !out.status.success(),
+        "the demo loaded on a facilitator's laptop"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("enrolled for sync as a facilitator") && err.contains("nothing was saved"),
+        "{err}"
+    );
+    run(fola().args([
+        "org",
+        "add",
+        "--name",
+        "Riverside Elders",
+        "--ref",
+        "GB-CHC-1000001",
+    ]));
+    run(fola().arg("sync"));
+    let status: serde_json::Value =
+        serde_json::from_str(&run(fola().args(["sync", "status", "--json"]))).unwrap();
+    assert_eq!(status["state"], "synced", "{status}");
+    assert_eq!(status["waiting"], 0, "{status}");
 }

@@ -50,6 +50,13 @@ pub struct BatchError {
 }
 
 impl Store {
+    /// From now on, refuses to make grants records on this laptop, because it is
+    /// enrolled for sync as `role` (a facilitator), whose changes of those kinds the
+    /// server refuses; None lifts it. Changes received from the server are unaffected.
+    pub fn refuse_grants_records(&mut self, role: Option<&str>) {
+        self.no_grants_for = role.map(str::to_string);
+    }
+
     /// Applies one local operation: the only way anything in the database changes.
     pub fn apply(&mut self, op: &Operation) -> Result<Applied, StoreError> {
         self.apply_all(std::slice::from_ref(op))
@@ -64,6 +71,14 @@ impl Store {
         let at = |index: usize| move |error: StoreError| BatchError { index, error };
         for (i, op) in ops.iter().enumerate() {
             op.check().map_err(|e| at(i)(e.into()))?;
+            if let Some(role) = &self.no_grants_for {
+                if trellis_core::op::is_grants_kind(op.kind()) {
+                    return Err(at(i)(StoreError::NotForRole {
+                        role: role.clone(),
+                        kind: op.kind().to_string(),
+                    }));
+                }
+            }
         }
         let device_id = self.device_id.to_string();
         let path = self.path.clone();

@@ -110,6 +110,14 @@ impl Store {
             )
             .into());
         }
+        // The demo holds a funding round: refused before any of it is written, rather
+        // than stopping half-way at the round.
+        if let Some(role) = &self.no_grants_for {
+            return Err(StoreError::NotForRole {
+                role: role.clone(),
+                kind: "round.create (the demo's funding round)".into(),
+            });
+        }
         let p: Programme = serde_json::from_str(PROGRAMME)
             .map_err(|e| StoreError::damaged("built-in demo data", e))?;
         self.set_setting(settings::PROGRAMME_NAME, &Value::from(p.programme_name))?;

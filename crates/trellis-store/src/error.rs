@@ -30,6 +30,8 @@ pub enum StoreError {
     },
     #[error("{path} already exists; choose a new file name so nothing is overwritten")]
     WouldOverwrite { path: PathBuf },
+    #[error("this laptop is enrolled for sync as a {role}, and grants records (funding rounds, applications, scores, decisions, letters: here {kind}) are made on staff and panel laptops; the sync server would refuse it and hold back every later change, so nothing was saved")]
+    NotForRole { role: String, kind: String },
     #[error("cannot find this computer's data folder; pass --db PATH or set TRELLIS_DB")]
     NoDataDir,
     #[error("{what} in the database is damaged: {reason}")]

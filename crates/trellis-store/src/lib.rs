@@ -57,6 +57,9 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     device_id: Uuid,
+    /// The sync role of a laptop that may not make grants records (a facilitator's):
+    /// set by whoever opens the store from the laptop's enrolment.
+    no_grants_for: Option<String>,
 }
 
 impl Store {

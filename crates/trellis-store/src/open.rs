@@ -62,6 +62,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             device_id,
+            no_grants_for: None,
         })
     }
 
@@ -87,6 +88,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             device_id,
+            no_grants_for: None,
         })
     }
 }

@@ -63,3 +63,69 @@ fn a_corrupt_page_is_refused_whole_and_changes_nothing() {
         "a clock hours off is told, not trusted: {err}"
     );
 }
+
+/// A facilitator's laptop: grants records are refused before anything is written (the
+/// server would refuse them and hold back every later change); everything else, and
+/// grants records received from elsewhere, still goes through.
+#[test]
+fn a_laptop_limited_to_a_facilitator_refuses_grants_records_and_nothing_else() {
+    use trellis_core::grants::round::RoundInput;
+    use trellis_store::StoreError;
+
+    let dir = TempDir::new().unwrap();
+    let mut staff = Store::open(&dir.path().join("staff.sqlite3")).unwrap();
+    let round = RoundInput {
+        title: "Interpreting at the GP 2027".into(),
+        topic: "No interpreters at GP appointments".into(),
+        budget_gbp: "20000".into(),
+        min_grant_gbp: "1000".into(),
+        max_grant_gbp: "10000".into(),
+        opens_on: "2026-06-01".into(),
+        closes_on: "2026-07-31".into(),
+        questions: vec!["What will you do?".into()],
+        ..Default::default()
+    };
+    staff.create_round(&round).unwrap();
+
+    let mut laptop = Store::open(&dir.path().join("facilitator.sqlite3")).unwrap();
+    laptop.refuse_grants_records(Some("facilitator"));
+    let before = laptop.local_changes_after(0, 100).unwrap().len();
+    match laptop.create_round(&round) {
+        Err(StoreError::NotForRole { role, kind }) => {
+            assert_eq!(
+                (role.as_str(), kind.as_str()),
+                ("facilitator", "round.create")
+            );
+        }
+        other => panic!("a facilitator's laptop made a round: {other:?}"),
+    }
+    let message = laptop.create_round(&round).unwrap_err().to_string();
+    assert!(
+        message.contains("enrolled for sync as a facilitator")
+            && message.contains("nothing was saved"),
+        "{message}"
+    );
+    assert!(laptop.rounds().unwrap().is_empty());
+    assert_eq!(laptop.local_changes_after(0, 100).unwrap().len(), before);
+    // The demo holds a round, so it is refused whole.
+    assert!(laptop
+        .load_demo(chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap())
+        .is_err());
+    assert!(laptop.is_empty().unwrap(), "part of the demo was written");
+
+    // Everything a facilitator does still works, and received records still arrive.
+    laptop
+        .add_organisation(&OrganisationInput {
+            name: "Hope Kitchen".into(),
+            org_ref: "GB-CHC-1100001".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let rows = staff.local_changes_after(0, 100).unwrap();
+    laptop.apply_remote(&rows, 0).unwrap();
+    assert_eq!(laptop.rounds().unwrap().len(), 1);
+
+    // Lifted (enrolled as staff): rounds may be made again.
+    laptop.refuse_grants_records(None);
+    laptop.create_round(&round).unwrap();
+}

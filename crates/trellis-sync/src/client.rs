@@ -93,6 +93,19 @@ pub fn credentials_path(db: &Path) -> PathBuf {
     db.with_file_name(name)
 }
 
+/// Makes `store` refuse what this laptop's enrolled role could never send (a
+/// facilitator's grants records: the server would refuse the first, and every later
+/// change waits behind it). Reads only the role from the settings beside the database,
+/// never the token. A laptop not enrolled, or whose settings cannot be read (sync itself
+/// reports that), is not limited.
+pub fn limit_to_enrolled_role(store: &mut Store) {
+    let role = std::fs::read_to_string(credentials_path(store.path()))
+        .ok()
+        .and_then(|text| serde_json::from_str::<SavedCredentials>(&text).ok())
+        .map(|saved| saved.role);
+    store.refuse_grants_records(role.as_deref().filter(|r| *r == "facilitator"));
+}
+
 impl Credentials {
     pub fn load(db: &Path) -> Result<Option<Credentials>, SyncError> {
         let path = credentials_path(db);

@@ -17,7 +17,8 @@
 //!
 //! A second test enrols the app as a facilitator: an organisation's equality answers,
 //! recorded on a staff laptop, are not sent to it, and its screens say so instead of
-//! "None recorded" (and the edit form warns before boxes that would replace them).
+//! "None recorded" (and the edit form warns before boxes that would replace them); its
+//! grants screens say rounds, applications, scores and letters are not sent to it.
 //!
 //! Needs `scripts/build-ui.sh && cargo build --workspace` (the app, `trellis`,
 //! `trellis-server`) and what `scripts/setup.sh` installs. Every wait polls the DOM with a
@@ -554,6 +555,18 @@ async fn facilitator_scenario(client: &Client, dir: &Path, server: &Server) -> R
     )
     .await?;
 
+    // Grants screens say their records are not sent here, not "No funding round yet".
+    for nav in ["#nav-moderation", "#nav-letters", "#nav-scoring"] {
+        click(client, nav).await?;
+        wait_for_text(
+            client,
+            "[data-testid=grants-not-sent]",
+            "that grants records are not sent to a facilitator",
+            |t| t.starts_with("This laptop is enrolled as a facilitator, so funding rounds"),
+        )
+        .await?;
+    }
+
     // The staff laptop still holds the answers: nothing the facilitator's laptop did
     // touched them.
     laptop(&cli, &staff, &["sync"])?;
@@ -566,7 +579,7 @@ async fn facilitator_scenario(client: &Client, dir: &Path, server: &Server) -> R
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_facilitators_laptop_says_which_equality_answers_it_was_not_sent() -> Result<()> {
+async fn a_facilitators_laptop_says_what_it_was_not_sent() -> Result<()> {
     let display = Display::start()?;
     let dir = tempfile::tempdir()?;
     let server = Server {

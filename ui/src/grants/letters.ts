@@ -11,6 +11,7 @@ import { asCommandError } from "../api";
 import { alertError, announce, h } from "../dom";
 import { errorElement, refuseBeside, type FieldSlot } from "../forms";
 import { settlePanel } from "../settle";
+import { facilitatorLaptop, GRANTS_NOT_SENT } from "../sync";
 import { facilitatorName, setFacilitatorName } from "../voting/api";
 import { currentRound, grantsApi, type LetterContent, type LetterView } from "./api";
 
@@ -20,7 +21,10 @@ export async function lettersScreen(main: HTMLElement): Promise<void> {
   const round = await currentRound();
   const heading = h("h1", { tabindex: "-1" }, "Feedback letters");
   if (!round) {
-    main.replaceChildren(heading, h("p", { class: "empty" }, "No funding round yet."));
+    const empty = (await facilitatorLaptop())
+      ? h("p", { class: "empty", "data-testid": "grants-not-sent" }, GRANTS_NOT_SENT)
+      : h("p", { class: "empty" }, "No funding round yet.");
+    main.replaceChildren(heading, empty);
     return;
   }
   const letters = await grantsApi.listLetters(round.id);

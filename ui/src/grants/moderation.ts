@@ -6,6 +6,7 @@
 import { asCommandError, type FieldError } from "../api";
 import { alertError, announce, h } from "../dom";
 import { settlePanel } from "../settle";
+import { facilitatorLaptop, GRANTS_NOT_SENT } from "../sync";
 import { errorElement, showErrors, type FieldSlot } from "../forms";
 import { currentRound, grantsApi, pounds, type ApplicationSummary, type Decision, type FactConflict, type RoundNumbers } from "./api";
 
@@ -103,7 +104,10 @@ function decisionForm(main: HTMLElement, apps: ApplicationSummary[]): HTMLElemen
 export async function moderationScreen(main: HTMLElement): Promise<void> {
   const round = await currentRound();
   if (!round) {
-    main.replaceChildren(h("h1", { tabindex: "-1" }, "Moderation and decisions"), h("p", { class: "empty" }, "No funding round yet. Create one with `trellis round create`."));
+    const empty = (await facilitatorLaptop())
+      ? h("p", { class: "empty", "data-testid": "grants-not-sent" }, GRANTS_NOT_SENT)
+      : h("p", { class: "empty" }, "No funding round yet. Create one with `trellis round create`.");
+    main.replaceChildren(h("h1", { tabindex: "-1" }, "Moderation and decisions"), empty);
     return;
   }
   const [apps, report, allocation, numbers, members] = await Promise.all([

@@ -7,6 +7,7 @@ import { asCommandError, type FieldError } from "../api";
 import { alertError, announce, h } from "../dom";
 import { attachmentList } from "./attachments";
 import { grantsApi, pounds, type ApplicationSummary, type Criterion, type PanelMember, type RoundView, type Score, type SheetView } from "./api";
+import { facilitatorLaptop, GRANTS_NOT_SENT } from "../sync";
 
 const WHO_KEY = "trellis.panel-member";
 
@@ -43,6 +44,10 @@ export function memberPicker(members: PanelMember[], changed: () => void): HTMLE
 
 export async function assignments(main: HTMLElement): Promise<void> {
   const members = await grantsApi.listPanelMembers();
+  if (members.length === 0 && (await facilitatorLaptop())) {
+    main.replaceChildren(h("h1", { tabindex: "-1" }, "My assignments"), h("p", { class: "empty", "data-testid": "grants-not-sent" }, GRANTS_NOT_SENT));
+    return;
+  }
   const me = whoAmI();
   const body: HTMLElement[] = [
     h("h1", { tabindex: "-1" }, "My assignments"),

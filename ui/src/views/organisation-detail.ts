@@ -2,7 +2,7 @@ import { api, asCommandError, type ContactInput, type OrganisationDetail } from 
 import { alertError, announce, h } from "../dom";
 import { errorElement, focusFirstInvalid, renderSummary, showErrors, type FieldSlot } from "../forms";
 import { deiTitle, incomeLabel, kindLabel, smallText, type Session } from "../state";
-import { equalityWithheld } from "../sync";
+import { facilitatorLaptop } from "../sync";
 
 const CONTACT_LABELS: Record<string, string> = {
   organisation_id: "Organisation",
@@ -71,7 +71,7 @@ export async function organisationDetail(main: HTMLElement, s: Session, id: stri
     return;
   }
 
-  const withheld = await equalityWithheld();
+  const withheld = await facilitatorLaptop();
   const follow = d.overdue_follow_up
     ? h("span", { class: "overdue", "data-testid": "detail-overdue" }, `Overdue since ${d.overdue_follow_up}`)
     : d.next_follow_up ?? "None planned";

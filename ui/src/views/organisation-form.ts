@@ -2,7 +2,7 @@ import { api, asCommandError, type FieldError, type OrganisationInput } from "..
 import { alertError, announce, h } from "../dom";
 import { errorElement, focusFirstInvalid, renderSummary, showErrors, type FieldSlot } from "../forms";
 import type { Session } from "../state";
-import { equalityWithheld } from "../sync";
+import { facilitatorLaptop } from "../sync";
 import { deiPicker } from "./dei-picker";
 
 const LABELS: Record<string, string> = {
@@ -93,7 +93,7 @@ export async function organisationForm(main: HTMLElement, s: Session, id: string
   // Editing on a facilitator's laptop: empty boxes may hide answers staff hold, and
   // ticking any replaces those answers for everyone, so the form says so before them.
   const withheldNote =
-    id && (await equalityWithheld())
+    id && (await facilitatorLaptop())
       ? h(
           "p",
           { id: "org-equality-withheld", class: "note", "data-testid": "org-equality-withheld" },
