@@ -62,6 +62,12 @@ export async function facilitatorLaptop(): Promise<boolean> {
   return view?.role === "facilitator";
 }
 
+/** The panel member this laptop is enrolled as (its user's name), or null. */
+export async function enrolledPanelMember(): Promise<string | null> {
+  const view = current ?? (await api.syncStatus().catch(() => null));
+  return view?.role === "panel" ? view.user : null;
+}
+
 /** What a grants screen says on a facilitator's laptop instead of its empty state. */
 export const GRANTS_NOT_SENT =
   "This laptop is enrolled as a facilitator, so funding rounds, applications, scores, decisions and letters are not sent to it: they are made and kept on staff and panel laptops.";

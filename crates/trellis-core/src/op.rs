@@ -504,6 +504,24 @@ pub fn is_grants_kind(kind: &str) -> bool {
     PREFIXES.iter().any(|p| kind.starts_with(p))
 }
 
+/// The panel member a score or conflict declaration is made as.
+pub fn assessor_of(op: &Operation) -> Option<Uuid> {
+    match op {
+        Operation::ScoreDraft { assessor_id, .. }
+        | Operation::ScoreSubmit { assessor_id, .. }
+        | Operation::ScoreRevise { assessor_id, .. }
+        | Operation::ConflictDeclare { assessor_id, .. } => Some(*assessor_id),
+        _ => None,
+    }
+}
+
+/// May a panel member, scoring as the panel member ids `mine`, make `op`? Scores and
+/// conflict declarations only as themselves, so no one can submit (and so unblind) a score
+/// in another assessor's name; anything else a panel member's role allows.
+pub fn panel_may_make(op: &Operation, mine: &[Uuid]) -> bool {
+    assessor_of(op).is_none_or(|assessor| mine.contains(&assessor))
+}
+
 pub fn valid_token(t: &str) -> bool {
     (4..=32).contains(&t.len())
         && t.chars()

@@ -17,9 +17,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use trellis_core::op::Operation;
 use trellis_store::ChangeRow;
-use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -116,23 +114,8 @@ pub fn withhold_equality_data(mut row: ChangeRow, own_user: bool) -> Option<Chan
     }
 }
 
-/// The panel member a score or conflict declaration is made as.
-pub fn assessor_of(op: &Operation) -> Option<Uuid> {
-    match op {
-        Operation::ScoreDraft { assessor_id, .. }
-        | Operation::ScoreSubmit { assessor_id, .. }
-        | Operation::ScoreRevise { assessor_id, .. }
-        | Operation::ConflictDeclare { assessor_id, .. } => Some(*assessor_id),
-        _ => None,
-    }
-}
-
-/// May a panel member, scoring as the panel member ids `mine`, make `op`? Scores and
-/// conflict declarations only as themselves, so no one can submit (and so unblind) a score
-/// in another assessor's name; anything else a panel member's role allows.
-pub fn panel_may_make(op: &Operation, mine: &[Uuid]) -> bool {
-    assessor_of(op).is_none_or(|assessor| mine.contains(&assessor))
-}
+// A panel member's laptop refuses the same changes itself (trellis-core holds the rule).
+pub use trellis_core::op::{assessor_of, panel_may_make};
 
 /// The kinds among `kinds` that `role` may not make, sorted and once each: a laptop that
 /// holds unsent changes of these kinds could never finish a push as that role.
@@ -151,6 +134,8 @@ pub fn forbidden_kinds(role: Role, kinds: &[String]) -> Vec<String> {
 mod tests {
     use super::*;
     use trellis_core::grants::scoring::Score;
+    use trellis_core::op::Operation;
+    use uuid::Uuid;
 
     #[test]
     fn panel_members_score_only_as_themselves() {

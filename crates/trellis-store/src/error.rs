@@ -32,6 +32,8 @@ pub enum StoreError {
     WouldOverwrite { path: PathBuf },
     #[error("this laptop is enrolled for sync as a {role}, and grants records (funding rounds, applications, scores, decisions, letters: here {kind}) are made on staff and panel laptops; the sync server would refuse it and hold back every later change, so nothing was saved")]
     NotForRole { role: String, kind: String },
+    #[error("this laptop is enrolled for sync as panel member {name}, so scores and conflict declarations are made here only as {name}; the sync server would refuse this {kind} and hold back every later change, so nothing was saved. Record it on the laptop of the panel member it is for, or on a staff laptop")]
+    NotAsYou { name: String, kind: String },
     #[error("cannot find this computer's data folder; pass --db PATH or set TRELLIS_DB")]
     NoDataDir,
     #[error("{what} in the database is damaged: {reason}")]

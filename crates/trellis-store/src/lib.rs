@@ -57,9 +57,20 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     device_id: Uuid,
-    /// The sync role of a laptop that may not make grants records (a facilitator's):
-    /// set by whoever opens the store from the laptop's enrolment.
-    no_grants_for: Option<String>,
+    /// What this laptop's sync role may not make: set by whoever opens the store, from
+    /// the laptop's enrolment.
+    limit: Option<SyncLimit>,
+}
+
+/// What a laptop enrolled for sync may not make, because the server would refuse it and
+/// every later change would wait behind it in the push.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncLimit {
+    /// A facilitator's laptop: no grants records (`trellis_core::op::is_grants_kind`).
+    Facilitator,
+    /// A panel member's laptop: scores and conflict declarations only as the panel
+    /// member with this name (the enrolled user's name).
+    Panel { name: String },
 }
 
 impl Store {

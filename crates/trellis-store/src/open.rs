@@ -62,7 +62,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             device_id,
-            no_grants_for: None,
+            limit: None,
         })
     }
 
@@ -88,7 +88,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             device_id,
-            no_grants_for: None,
+            limit: None,
         })
     }
 }

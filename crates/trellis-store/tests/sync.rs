@@ -70,7 +70,7 @@ fn a_corrupt_page_is_refused_whole_and_changes_nothing() {
 #[test]
 fn a_laptop_limited_to_a_facilitator_refuses_grants_records_and_nothing_else() {
     use trellis_core::grants::round::RoundInput;
-    use trellis_store::StoreError;
+    use trellis_store::{StoreError, SyncLimit};
 
     let dir = TempDir::new().unwrap();
     let mut staff = Store::open(&dir.path().join("staff.sqlite3")).unwrap();
@@ -88,7 +88,7 @@ fn a_laptop_limited_to_a_facilitator_refuses_grants_records_and_nothing_else() {
     staff.create_round(&round).unwrap();
 
     let mut laptop = Store::open(&dir.path().join("facilitator.sqlite3")).unwrap();
-    laptop.refuse_grants_records(Some("facilitator"));
+    laptop.limit_to(Some(SyncLimit::Facilitator));
     let before = laptop.local_changes_after(0, 100).unwrap().len();
     match laptop.create_round(&round) {
         Err(StoreError::NotForRole { role, kind }) => {
@@ -126,6 +126,57 @@ fn a_laptop_limited_to_a_facilitator_refuses_grants_records_and_nothing_else() {
     assert_eq!(laptop.rounds().unwrap().len(), 1);
 
     // Lifted (enrolled as staff): rounds may be made again.
-    laptop.refuse_grants_records(None);
+    laptop.limit_to(None);
     laptop.create_round(&round).unwrap();
+}
+
+/// A panel member's laptop scores and declares conflicts only as that panel member (the
+/// server refuses anything else, and every later change would wait behind it).
+#[test]
+fn a_laptop_limited_to_a_panel_member_scores_only_as_them() {
+    use trellis_core::grants::scoring::PanelRole;
+    use trellis_store::{StoreError, SyncLimit};
+
+    let dir = TempDir::new().unwrap();
+    let mut staff = Store::open(&dir.path().join("staff.sqlite3")).unwrap();
+    staff
+        .load_demo(chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap())
+        .unwrap();
+    let round = staff.rounds().unwrap().pop().unwrap().id;
+    let app = staff.applications(round).unwrap()[0].id;
+    let me = staff
+        .add_panel_member("Dr Ife Adeyemi", PanelRole::Assessor)
+        .unwrap();
+    let other = staff
+        .add_panel_member("Tom Price", PanelRole::Assessor)
+        .unwrap();
+
+    let mut laptop = Store::open(&dir.path().join("panel.sqlite3")).unwrap();
+    laptop
+        .apply_remote(&staff.local_changes_after(0, 1_000_000).unwrap(), 0)
+        .unwrap();
+    laptop.limit_to(Some(SyncLimit::Panel {
+        name: "Dr Ife Adeyemi".into(),
+    }));
+    let before = laptop.local_changes_after(0, 100).unwrap().len();
+    match laptop.declare(app, other, false, "") {
+        Err(StoreError::NotAsYou { name, kind }) => {
+            assert_eq!(
+                (name.as_str(), kind.as_str()),
+                ("Dr Ife Adeyemi", "conflict.declare")
+            );
+        }
+        other => panic!("a panel laptop declared for another member: {other:?}"),
+    }
+    assert!(laptop.save_draft(app, other, Vec::new()).is_err());
+    assert_eq!(laptop.local_changes_after(0, 100).unwrap().len(), before);
+    laptop.declare(app, me, false, "").unwrap();
+    // Other records are not the panel limit's business.
+    laptop
+        .add_organisation(&OrganisationInput {
+            name: "Hope Kitchen".into(),
+            org_ref: "GB-CHC-1100001".into(),
+            ..Default::default()
+        })
+        .unwrap();
 }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use trellis_store::{Store, StoreError};
+use trellis_store::{Store, StoreError, SyncLimit};
 
 use uuid::Uuid;
 
@@ -94,16 +94,24 @@ pub fn credentials_path(db: &Path) -> PathBuf {
 }
 
 /// Makes `store` refuse what this laptop's enrolled role could never send (a
-/// facilitator's grants records: the server would refuse the first, and every later
-/// change waits behind it). Reads only the role from the settings beside the database,
-/// never the token. A laptop not enrolled, or whose settings cannot be read (sync itself
-/// reports that), is not limited.
+/// facilitator's grants records, a panel member's scores in another's name: the server
+/// would refuse the first, and every later change would wait behind it). Reads only the
+/// role and user from the settings beside the database, never the token. A laptop not
+/// enrolled, or whose settings cannot be read (sync itself reports that), is not limited.
 pub fn limit_to_enrolled_role(store: &mut Store) {
-    let role = std::fs::read_to_string(credentials_path(store.path()))
+    let saved = std::fs::read_to_string(credentials_path(store.path()))
         .ok()
-        .and_then(|text| serde_json::from_str::<SavedCredentials>(&text).ok())
-        .map(|saved| saved.role);
-    store.refuse_grants_records(role.as_deref().filter(|r| *r == "facilitator"));
+        .and_then(|text| serde_json::from_str::<SavedCredentials>(&text).ok());
+    store.limit_to(saved.and_then(|s| sync_limit(&s.role, &s.user)));
+}
+
+/// What a laptop enrolled as `user` with `role` may not make, if anything.
+pub fn sync_limit(role: &str, user: &str) -> Option<SyncLimit> {
+    match role {
+        "facilitator" => Some(SyncLimit::Facilitator),
+        "panel" => Some(SyncLimit::Panel { name: user.into() }),
+        _ => None,
+    }
 }
 
 impl Credentials {
@@ -525,4 +533,57 @@ pub fn status(store: &Store) -> Result<SyncStatus, SyncError> {
         last_sync: creds.last_sync,
         reason,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_role_is_limited_to_what_the_server_takes_from_it() {
+        assert_eq!(
+            sync_limit("facilitator", "fola"),
+            Some(SyncLimit::Facilitator)
+        );
+        assert_eq!(
+            sync_limit("panel", "Dr Ife Adeyemi"),
+            Some(SyncLimit::Panel {
+                name: "Dr Ife Adeyemi".into()
+            })
+        );
+        assert_eq!(sync_limit("staff", "amina"), None);
+        assert_eq!(sync_limit("admin", "root"), None);
+    }
+
+    #[test]
+    fn the_limit_comes_from_the_settings_beside_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("t.sqlite3");
+        let mut store = Store::open(&db).unwrap();
+        let round = trellis_core::grants::round::RoundInput {
+            title: "Round".into(),
+            topic: "Topic".into(),
+            budget_gbp: "1000".into(),
+            min_grant_gbp: "100".into(),
+            max_grant_gbp: "1000".into(),
+            opens_on: "2026-06-01".into(),
+            closes_on: "2026-07-31".into(),
+            questions: vec!["What will you do?".into()],
+            ..Default::default()
+        };
+        std::fs::write(
+            credentials_path(&db),
+            r#"{"server": "http://127.0.0.1:9", "token": "t", "user": "fola", "role": "facilitator"}"#,
+        )
+        .unwrap();
+        limit_to_enrolled_role(&mut store);
+        assert!(matches!(
+            store.create_round(&round),
+            Err(StoreError::NotForRole { .. })
+        ));
+        // Unreadable settings limit nothing (sync reports them itself).
+        std::fs::write(credentials_path(&db), "not json").unwrap();
+        limit_to_enrolled_role(&mut store);
+        store.create_round(&round).unwrap();
+    }
 }

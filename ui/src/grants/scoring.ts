@@ -7,7 +7,7 @@ import { asCommandError, type FieldError } from "../api";
 import { alertError, announce, h } from "../dom";
 import { attachmentList } from "./attachments";
 import { grantsApi, pounds, type ApplicationSummary, type Criterion, type PanelMember, type RoundView, type Score, type SheetView } from "./api";
-import { facilitatorLaptop, GRANTS_NOT_SENT } from "../sync";
+import { enrolledPanelMember, facilitatorLaptop, GRANTS_NOT_SENT } from "../sync";
 
 const WHO_KEY = "trellis.panel-member";
 
@@ -18,6 +18,20 @@ export function whoAmI(): string | null {
 function setWhoAmI(id: string): void {
   if (id) localStorage.setItem(WHO_KEY, id);
   else localStorage.removeItem(WHO_KEY);
+}
+
+/**
+ * The panel members who may score on this laptop: on a panel member's laptop only that
+ * member (the server takes scores only in its user's name, and the laptop refuses
+ * others), chosen for them; elsewhere everyone (a staff laptop types in paper sheets).
+ */
+async function scorers(members: PanelMember[]): Promise<PanelMember[]> {
+  const name = await enrolledPanelMember();
+  if (name === null) return members;
+  const own = members.filter((m) => m.name === name);
+  const only = own.length === 1 ? own[0] : undefined;
+  if (only && whoAmI() !== only.id) setWhoAmI(only.id);
+  return own;
 }
 
 /** A "who is using this laptop" picker; calls `changed` after a choice. */
@@ -43,7 +57,7 @@ export function memberPicker(members: PanelMember[], changed: () => void): HTMLE
 }
 
 export async function assignments(main: HTMLElement): Promise<void> {
-  const members = await grantsApi.listPanelMembers();
+  const members = await scorers(await grantsApi.listPanelMembers());
   if (members.length === 0 && (await facilitatorLaptop())) {
     main.replaceChildren(h("h1", { tabindex: "-1" }, "My assignments"), h("p", { class: "empty", "data-testid": "grants-not-sent" }, GRANTS_NOT_SENT));
     return;
@@ -264,8 +278,8 @@ function othersTable(sheets: SheetView[], me: string, round: RoundView): HTMLEle
 }
 
 export async function scoringScreen(main: HTMLElement, applicationId: string): Promise<void> {
+  const members = await scorers(await grantsApi.listPanelMembers());
   const me = whoAmI();
-  const members = await grantsApi.listPanelMembers();
   const app = await grantsApi.getApplication(applicationId);
   const round = await grantsApi.getRound(app.round_id);
   const heading = h("h1", { tabindex: "-1", id: "scoring-title" }, `Score: ${app.organisation_name}`);
