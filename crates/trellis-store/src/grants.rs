@@ -51,7 +51,10 @@ pub struct PanelMemberView {
 #[derive(Debug, Clone, Serialize)]
 pub struct ApplicationSummary {
     pub id: Uuid,
+    // Also in `fields`, which the JSON carries flattened: written once, not twice.
+    #[serde(skip)]
     pub round_id: Uuid,
+    #[serde(skip)]
     pub organisation_id: Uuid,
     pub organisation_name: String,
     pub small_org: Option<bool>,

@@ -388,3 +388,22 @@ fn moderation_agreement_allocation_and_decisions_within_budget() {
     assert_eq!(numbers.share_to_small_orgs, Some(1.0));
     assert!(store.doctor().unwrap().healthy());
 }
+
+/// The JSON the app receives names each of an application's keys once (its fields are
+/// flattened in, and were once also written beside them).
+#[test]
+fn an_application_is_written_with_each_key_once() {
+    let dir = TempDir::new().unwrap();
+    let mut store = Store::open(&dir.path().join("t.sqlite3")).unwrap();
+    store
+        .load_demo(chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap())
+        .unwrap();
+    let round = store.rounds().unwrap().pop().unwrap().id;
+    let app = &store.applications(round).unwrap()[0];
+    let text = serde_json::to_string(app).unwrap();
+    for key in ["\"round_id\":", "\"organisation_id\":"] {
+        assert_eq!(text.matches(key).count(), 1, "{key} in {text}");
+    }
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(value["round_id"], round.to_string());
+}
