@@ -18,7 +18,8 @@
 //! A second test enrols the app as a facilitator: an organisation's equality answers,
 //! recorded on a staff laptop, are not sent to it, and its screens say so instead of
 //! "None recorded" (and the edit form warns before boxes that would replace them); its
-//! grants screens say rounds, applications, scores and letters are not sent to it.
+//! grants screens say rounds, applications, scores and letters are not sent to it. A
+//! third enrols it as a panel member: its scoring screen offers only that member.
 //!
 //! Needs `scripts/build-ui.sh && cargo build --workspace` (the app, `trellis`,
 //! `trellis-server`) and what `scripts/setup.sh` installs. Every wait polls the DOM with a
@@ -599,6 +600,90 @@ async fn a_facilitators_laptop_says_what_it_was_not_sent() -> Result<()> {
     )?;
     let client = driver.session().await?;
     let outcome = facilitator_scenario(&client, dir.path(), &server).await;
+    within("closing the session (the app exits)", CALL, client.close()).await?;
+    outcome
+}
+
+const PRIYA: &str = "Priya Shah (council commissioner)";
+
+async fn panel_scenario(client: &Client, dir: &Path, server: &Server) -> Result<()> {
+    let cli = workspace_binary("trellis")?;
+    let staff = dir.join("staff-laptop.sqlite3");
+    let _serving = server.serve()?;
+    laptop(&cli, &staff, &["init"])?;
+    let code = server.enrolment_code("ben")?;
+    laptop(
+        &cli,
+        &staff,
+        &["enrol", "--server", &server.url(), "--code", &code],
+    )?;
+    laptop(&cli, &staff, &["demo"])?;
+    laptop(&cli, &staff, &["sync"])?;
+
+    wait_for(client, "[data-testid=first-run]").await?;
+    click(client, "#nav-settings").await?;
+    type_into(client, "#enrol-server", &server.url()).await?;
+    let code = server.enrolment_code(PRIYA)?;
+    type_into(client, "#enrol-code", &code).await?;
+    press_enter(client, "#enrol-code").await?;
+    wait_for_text(client, "#status", "the enrolment confirmation", |t| {
+        t.contains(&format!("enrolled as {PRIYA} (panel)"))
+    })
+    .await?;
+    wait_for_text(
+        client,
+        SYNC_TEXT,
+        "synced, nothing waiting",
+        synced_with_nothing_waiting,
+    )
+    .await?;
+    click(client, "#nav-scoring").await?;
+    wait_for(client, "#panel-member").await?;
+    let offered = within(
+        "reading the panel member picker",
+        CALL,
+        client.execute(
+            "const s = document.getElementById('panel-member');
+             return { names: [...s.options].filter(o => o.value).map(o => o.textContent), chosen: s.selectedOptions[0]?.textContent ?? '' };",
+            vec![],
+        ),
+    )
+    .await?;
+    let names: Vec<String> = serde_json::from_value(offered["names"].clone())?;
+    ensure!(
+        names.len() == 1 && names[0].starts_with(PRIYA),
+        "a panel member's laptop offered {names:?}, not only {PRIYA}"
+    );
+    ensure!(
+        offered["chosen"]
+            .as_str()
+            .is_some_and(|t| t.starts_with(PRIYA)),
+        "{PRIYA} was not chosen for her: {offered}"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panel_members_laptop_scores_only_as_them() -> Result<()> {
+    let display = Display::start()?;
+    let dir = tempfile::tempdir()?;
+    let server = Server {
+        exe: workspace_binary("trellis-server")?,
+        db: dir.path().join("server.sqlite3"),
+        port: free_port()?,
+    };
+    server.admin(&["user", "add", "ben", "--role", "staff"])?;
+    server.admin(&["user", "add", PRIYA, "--role", "panel"])?;
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home)?;
+    let driver = Driver::start_with_env(
+        &display,
+        &dir.path().join("trellis.sqlite3"),
+        &home,
+        &[("TRELLIS_TOKEN_STORE", "file")],
+    )?;
+    let client = driver.session().await?;
+    let outcome = panel_scenario(&client, dir.path(), &server).await;
     within("closing the session (the app exits)", CALL, client.close()).await?;
     outcome
 }
