@@ -11,6 +11,8 @@ use trellis_core::organisation::OrganisationInput;
 use trellis_store::{Store, StoreError};
 use uuid::Uuid;
 
+mod common;
+
 fn field_of(e: StoreError) -> String {
     match e {
         StoreError::Invalid(i) => format!("{}: {}", i.errors[0].field, i.errors[0].message),
@@ -45,15 +47,8 @@ fn setup(dir: &TempDir) -> Round {
     let mut store = Store::open(&dir.path().join("t.sqlite3")).unwrap();
     let round = store
         .create_round(&RoundInput {
-            title: "Interpreting at the GP 2027".into(),
-            topic: "No interpreters at GP appointments".into(),
-            budget_gbp: "20000".into(),
-            min_grant_gbp: "1000".into(),
-            max_grant_gbp: "10000".into(),
-            opens_on: "2026-06-01".into(),
-            closes_on: "2026-07-31".into(),
             questions: vec!["What will you do?".into(), "Who will benefit?".into()],
-            ..Default::default()
+            ..common::gp_round()
         })
         .unwrap();
     let mut apps = Vec::new();

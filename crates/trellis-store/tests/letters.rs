@@ -6,7 +6,6 @@ use chrono::NaiveDate;
 use tempfile::TempDir;
 use trellis_core::grants::application::ApplicationInput;
 use trellis_core::grants::decision::DecisionInput;
-use trellis_core::grants::round::RoundInput;
 use trellis_core::grants::rubric::default_rubric;
 use trellis_core::grants::scoring::Score;
 use trellis_core::letter::{default_template, Delivery, LetterState, OutcomeKind};
@@ -14,6 +13,8 @@ use trellis_core::op::Operation;
 use trellis_core::organisation::OrganisationInput;
 use trellis_store::{LetterStatus, Store, StoreError};
 use uuid::Uuid;
+
+mod common;
 
 fn message(e: StoreError) -> String {
     match e {
@@ -29,19 +30,7 @@ fn day(d: u32) -> NaiveDate {
 /// Two applications: the first funded with agreed scores, the second undecided.
 fn setup(dir: &TempDir) -> (Store, Uuid, Uuid, Uuid) {
     let mut store = Store::open(&dir.path().join("l.sqlite3")).unwrap();
-    let round = store
-        .create_round(&RoundInput {
-            title: "Interpreting at the GP 2027".into(),
-            topic: "No interpreters at GP appointments".into(),
-            budget_gbp: "20000".into(),
-            min_grant_gbp: "1000".into(),
-            max_grant_gbp: "10000".into(),
-            opens_on: "2026-06-01".into(),
-            closes_on: "2026-07-31".into(),
-            questions: vec!["What will you do?".into()],
-            ..Default::default()
-        })
-        .unwrap();
+    let round = store.create_round(&common::gp_round()).unwrap();
     let mut apps = Vec::new();
     for (i, name) in ["Hope Kitchen", "Şifa Women's Group"].iter().enumerate() {
         let org = store

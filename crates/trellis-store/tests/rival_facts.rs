@@ -13,6 +13,8 @@ use trellis_core::organisation::OrganisationInput;
 use trellis_store::{FactConflict, FactKind, Store};
 use uuid::Uuid;
 
+mod common;
+
 fn scores(value: u8) -> Vec<Score> {
     default_rubric()
         .criteria
@@ -41,15 +43,8 @@ fn setup(dir: &TempDir) -> (Store, Uuid, Uuid, Uuid) {
     let mut store = Store::open(&dir.path().join("a.sqlite3")).unwrap();
     let round = store
         .create_round(&RoundInput {
-            title: "Interpreting at the GP 2027".into(),
-            topic: "No interpreters at GP appointments".into(),
             budget_gbp: "10000".into(),
-            min_grant_gbp: "1000".into(),
-            max_grant_gbp: "10000".into(),
-            opens_on: "2026-06-01".into(),
-            closes_on: "2026-07-31".into(),
-            questions: vec!["What will you do?".into()],
-            ..Default::default()
+            ..common::gp_round()
         })
         .unwrap();
     let org = store

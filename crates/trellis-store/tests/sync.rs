@@ -8,6 +8,8 @@ use trellis_core::organisation::OrganisationInput;
 use trellis_store::Store;
 use uuid::Uuid;
 
+mod common;
+
 #[test]
 fn a_corrupt_page_is_refused_whole_and_changes_nothing() {
     let dir = TempDir::new().unwrap();
@@ -69,22 +71,11 @@ fn a_corrupt_page_is_refused_whole_and_changes_nothing() {
 /// grants records received from elsewhere, still goes through.
 #[test]
 fn a_laptop_limited_to_a_facilitator_refuses_grants_records_and_nothing_else() {
-    use trellis_core::grants::round::RoundInput;
     use trellis_store::{StoreError, SyncLimit};
 
     let dir = TempDir::new().unwrap();
     let mut staff = Store::open(&dir.path().join("staff.sqlite3")).unwrap();
-    let round = RoundInput {
-        title: "Interpreting at the GP 2027".into(),
-        topic: "No interpreters at GP appointments".into(),
-        budget_gbp: "20000".into(),
-        min_grant_gbp: "1000".into(),
-        max_grant_gbp: "10000".into(),
-        opens_on: "2026-06-01".into(),
-        closes_on: "2026-07-31".into(),
-        questions: vec!["What will you do?".into()],
-        ..Default::default()
-    };
+    let round = common::gp_round();
     staff.create_round(&round).unwrap();
 
     let mut laptop = Store::open(&dir.path().join("facilitator.sqlite3")).unwrap();

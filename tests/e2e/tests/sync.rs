@@ -141,6 +141,85 @@ fn laptop(cli: &Path, db: &Path, args: &[&str]) -> Result<String> {
         .args(args))
 }
 
+/// One test's world: a display, a temp folder, the server (not yet serving) with its
+/// users, and the app on a fresh database whose token goes to a file, never into the
+/// keyring of whoever runs the test (the credential store itself is tested in
+/// trellis-server's credential_store.rs).
+struct World {
+    display: Display,
+    dir: tempfile::TempDir,
+    server: Server,
+    driver: Driver,
+}
+
+impl World {
+    fn new(users: &[(&str, &str)]) -> Result<World> {
+        let display = Display::start()?;
+        let dir = tempfile::tempdir()?;
+        let server = Server {
+            exe: workspace_binary("trellis-server")?,
+            db: dir.path().join("server.sqlite3"),
+            port: free_port()?,
+        };
+        for (user, role) in users {
+            server.admin(&["user", "add", user, "--role", role])?;
+        }
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home)?;
+        let driver = Driver::start_with_env(
+            &display,
+            &dir.path().join("trellis.sqlite3"),
+            &home,
+            &[("TRELLIS_TOKEN_STORE", "file")],
+        )?;
+        Ok(World {
+            display,
+            dir,
+            server,
+            driver,
+        })
+    }
+}
+
+/// The other laptop, on the CLI: enrolled as `user`, `setup` run on it, then synced.
+fn other_laptop(server: &Server, db: &Path, user: &str, setup: &[&[&str]]) -> Result<()> {
+    let cli = workspace_binary("trellis")?;
+    laptop(&cli, db, &["init"])?;
+    let code = server.enrolment_code(user)?;
+    laptop(
+        &cli,
+        db,
+        &["enrol", "--server", &server.url(), "--code", &code],
+    )?;
+    for args in setup {
+        laptop(&cli, db, args)?;
+    }
+    laptop(&cli, db, &["sync"])?;
+    Ok(())
+}
+
+/// Enrols the app as `user` in Settings, by keyboard, and waits for its first sync.
+async fn enrol_app(client: &Client, server: &Server, user: &str, role: &str) -> Result<()> {
+    wait_for(client, "[data-testid=first-run]").await?;
+    click(client, "#nav-settings").await?;
+    type_into(client, "#enrol-server", &server.url()).await?;
+    let code = server.enrolment_code(user)?;
+    type_into(client, "#enrol-code", &code).await?;
+    press_enter(client, "#enrol-code").await?;
+    wait_for_text(client, "#status", "the enrolment confirmation", |t| {
+        t.contains(&format!("enrolled as {user} ({role})"))
+    })
+    .await?;
+    wait_for_text(
+        client,
+        SYNC_TEXT,
+        "synced, nothing waiting",
+        synced_with_nothing_waiting,
+    )
+    .await?;
+    Ok(())
+}
+
 /// Records every text the indicator shows from now on, so a state that lasts only until
 /// the next background sync (1 change waiting) can be checked without racing it.
 async fn record_indicator(client: &Client) -> Result<()> {
@@ -457,27 +536,9 @@ async fn scenario(client: &Client, display: &Display, dir: &Path, server: &Serve
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_app_syncs_in_the_background_and_shows_it() -> Result<()> {
     let started = Instant::now();
-    let display = Display::start()?;
-    let dir = tempfile::tempdir()?;
-    let server = Server {
-        exe: workspace_binary("trellis-server")?,
-        db: dir.path().join("server.sqlite3"),
-        port: free_port()?,
-    };
-    server.admin(&["user", "add", "amina", "--role", "staff"])?;
-    server.admin(&["user", "add", "ben", "--role", "staff"])?;
-    let home = dir.path().join("home");
-    std::fs::create_dir_all(&home)?;
-    // The token goes to the file, never into the keyring of whoever runs the test (the
-    // credential store itself is tested in trellis-server's credential_store.rs).
-    let driver = Driver::start_with_env(
-        &display,
-        &dir.path().join("trellis.sqlite3"),
-        &home,
-        &[("TRELLIS_TOKEN_STORE", "file")],
-    )?;
-    let client = driver.session().await?;
-    let outcome = scenario(&client, &display, dir.path(), &server).await;
+    let w = World::new(&[("amina", "staff"), ("ben", "staff")])?;
+    let client = w.driver.session().await?;
+    let outcome = scenario(&client, &w.display, w.dir.path(), &w.server).await;
     within("closing the session (the app exits)", CALL, client.close()).await?;
     eprintln!("sync e2e took {:.1} s", started.elapsed().as_secs_f64());
     outcome
@@ -487,48 +548,20 @@ async fn facilitator_scenario(client: &Client, dir: &Path, server: &Server) -> R
     let cli = workspace_binary("trellis")?;
     let staff = dir.join("staff-laptop.sqlite3");
     let _serving = server.serve()?;
-    laptop(&cli, &staff, &["init"])?;
-    let code = server.enrolment_code("ben")?;
-    laptop(
-        &cli,
-        &staff,
-        &["enrol", "--server", &server.url(), "--code", &code],
-    )?;
-    laptop(
-        &cli,
-        &staff,
-        &[
-            "org",
-            "add",
-            "--name",
-            "Hope Kitchen",
-            "--ref",
-            "GB-CHC-1000005",
-            "--led-by",
-            "DEI019999",
-            "--serves",
-            "DEI019999",
-        ],
-    )?;
-    laptop(&cli, &staff, &["sync"])?;
-
-    wait_for(client, "[data-testid=first-run]").await?;
-    click(client, "#nav-settings").await?;
-    type_into(client, "#enrol-server", &server.url()).await?;
-    let code = server.enrolment_code("fola")?;
-    type_into(client, "#enrol-code", &code).await?;
-    press_enter(client, "#enrol-code").await?;
-    wait_for_text(client, "#status", "the enrolment confirmation", |t| {
-        t.contains("enrolled as fola (facilitator)")
-    })
-    .await?;
-    wait_for_text(
-        client,
-        SYNC_TEXT,
-        "synced, nothing waiting",
-        synced_with_nothing_waiting,
-    )
-    .await?;
+    let hope_kitchen: &[&str] = &[
+        "org",
+        "add",
+        "--name",
+        "Hope Kitchen",
+        "--ref",
+        "GB-CHC-1000005",
+        "--led-by",
+        "DEI019999",
+        "--serves",
+        "DEI019999",
+    ];
+    other_laptop(server, &staff, "ben", &[hope_kitchen])?;
+    enrol_app(client, server, "fola", "facilitator").await?;
     click(client, "#nav-organisations").await?;
     wait_for_text(client, "#org-results", "the received organisation", |t| {
         t.contains("Hope Kitchen")
@@ -581,25 +614,9 @@ async fn facilitator_scenario(client: &Client, dir: &Path, server: &Server) -> R
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_facilitators_laptop_says_what_it_was_not_sent() -> Result<()> {
-    let display = Display::start()?;
-    let dir = tempfile::tempdir()?;
-    let server = Server {
-        exe: workspace_binary("trellis-server")?,
-        db: dir.path().join("server.sqlite3"),
-        port: free_port()?,
-    };
-    server.admin(&["user", "add", "ben", "--role", "staff"])?;
-    server.admin(&["user", "add", "fola", "--role", "facilitator"])?;
-    let home = dir.path().join("home");
-    std::fs::create_dir_all(&home)?;
-    let driver = Driver::start_with_env(
-        &display,
-        &dir.path().join("trellis.sqlite3"),
-        &home,
-        &[("TRELLIS_TOKEN_STORE", "file")],
-    )?;
-    let client = driver.session().await?;
-    let outcome = facilitator_scenario(&client, dir.path(), &server).await;
+    let w = World::new(&[("ben", "staff"), ("fola", "facilitator")])?;
+    let client = w.driver.session().await?;
+    let outcome = facilitator_scenario(&client, w.dir.path(), &w.server).await;
     within("closing the session (the app exits)", CALL, client.close()).await?;
     outcome
 }
@@ -607,36 +624,14 @@ async fn a_facilitators_laptop_says_what_it_was_not_sent() -> Result<()> {
 const PRIYA: &str = "Priya Shah (council commissioner)";
 
 async fn panel_scenario(client: &Client, dir: &Path, server: &Server) -> Result<()> {
-    let cli = workspace_binary("trellis")?;
-    let staff = dir.join("staff-laptop.sqlite3");
     let _serving = server.serve()?;
-    laptop(&cli, &staff, &["init"])?;
-    let code = server.enrolment_code("ben")?;
-    laptop(
-        &cli,
-        &staff,
-        &["enrol", "--server", &server.url(), "--code", &code],
+    other_laptop(
+        server,
+        &dir.join("staff-laptop.sqlite3"),
+        "ben",
+        &[&["demo"]],
     )?;
-    laptop(&cli, &staff, &["demo"])?;
-    laptop(&cli, &staff, &["sync"])?;
-
-    wait_for(client, "[data-testid=first-run]").await?;
-    click(client, "#nav-settings").await?;
-    type_into(client, "#enrol-server", &server.url()).await?;
-    let code = server.enrolment_code(PRIYA)?;
-    type_into(client, "#enrol-code", &code).await?;
-    press_enter(client, "#enrol-code").await?;
-    wait_for_text(client, "#status", "the enrolment confirmation", |t| {
-        t.contains(&format!("enrolled as {PRIYA} (panel)"))
-    })
-    .await?;
-    wait_for_text(
-        client,
-        SYNC_TEXT,
-        "synced, nothing waiting",
-        synced_with_nothing_waiting,
-    )
-    .await?;
+    enrol_app(client, server, PRIYA, "panel").await?;
     click(client, "#nav-scoring").await?;
     wait_for(client, "#panel-member").await?;
     let offered = within(
@@ -665,25 +660,9 @@ async fn panel_scenario(client: &Client, dir: &Path, server: &Server) -> Result<
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panel_members_laptop_scores_only_as_them() -> Result<()> {
-    let display = Display::start()?;
-    let dir = tempfile::tempdir()?;
-    let server = Server {
-        exe: workspace_binary("trellis-server")?,
-        db: dir.path().join("server.sqlite3"),
-        port: free_port()?,
-    };
-    server.admin(&["user", "add", "ben", "--role", "staff"])?;
-    server.admin(&["user", "add", PRIYA, "--role", "panel"])?;
-    let home = dir.path().join("home");
-    std::fs::create_dir_all(&home)?;
-    let driver = Driver::start_with_env(
-        &display,
-        &dir.path().join("trellis.sqlite3"),
-        &home,
-        &[("TRELLIS_TOKEN_STORE", "file")],
-    )?;
-    let client = driver.session().await?;
-    let outcome = panel_scenario(&client, dir.path(), &server).await;
+    let w = World::new(&[("ben", "staff"), (PRIYA, "panel")])?;
+    let client = w.driver.session().await?;
+    let outcome = panel_scenario(&client, w.dir.path(), &w.server).await;
     within("closing the session (the app exits)", CALL, client.close()).await?;
     outcome
 }
