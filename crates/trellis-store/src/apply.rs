@@ -2,7 +2,6 @@
 //! change log in one IMMEDIATE transaction, so a crash at any point leaves either all of
 //! it or none of it, and two writers on one file queue up instead of interleaving.
 
-use crate::cached::Cached;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
@@ -13,8 +12,9 @@ use trellis_core::organisation::{OrganisationFields, OrganisationPatch};
 use trellis_core::{FieldError, Invalid};
 use uuid::Uuid;
 
+use crate::cached::Cached;
 use crate::migrations::LATEST;
-use crate::{Store, StoreError, SyncLimit};
+use crate::{Store, StoreError};
 
 /// Where a change sits: its identity (device, sequence) and its clock.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -50,72 +50,6 @@ pub struct BatchError {
 }
 
 impl Store {
-    /// From now on, refuses to make what `limit` forbids (this laptop's sync role may
-    /// not send it); None lifts it. Changes received from the server are unaffected.
-    pub fn limit_to(&mut self, limit: Option<SyncLimit>) {
-        self.limit = limit;
-    }
-
-    /// The first of `ops` this laptop's limit forbids, with why.
-    fn check_limit(&self, ops: &[Operation]) -> Result<(), (usize, StoreError)> {
-        match &self.limit {
-            None => Ok(()),
-            Some(SyncLimit::Facilitator) => match ops
-                .iter()
-                .position(|op| trellis_core::op::is_grants_kind(op.kind()))
-            {
-                None => Ok(()),
-                Some(i) => Err((
-                    i,
-                    StoreError::NotForRole {
-                        role: "facilitator".into(),
-                        kind: ops[i].kind().to_string(),
-                    },
-                )),
-            },
-            Some(SyncLimit::Panel { name }) => {
-                if ops
-                    .iter()
-                    .all(|op| trellis_core::op::assessor_of(op).is_none())
-                {
-                    return Ok(());
-                }
-                // The ids this panel member scores as: as the server counts them, those
-                // named for the user, including any named in this same batch.
-                let mut mine = self.panel_member_ids_named(name).map_err(|e| (0, e))?;
-                for (i, op) in ops.iter().enumerate() {
-                    if let Operation::PanelMember { id, name: n, .. } = op {
-                        if n == name {
-                            mine.push(*id);
-                        }
-                    }
-                    if !trellis_core::op::panel_may_make(op, &mine) {
-                        return Err((
-                            i,
-                            StoreError::NotAsYou {
-                                name: name.clone(),
-                                kind: op.kind().to_string(),
-                            },
-                        ));
-                    }
-                }
-                Ok(())
-            }
-        }
-    }
-
-    fn panel_member_ids_named(&self, name: &str) -> Result<Vec<Uuid>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT id FROM panel_member WHERE name = ?1")?;
-        let ids = stmt
-            .query_map([name], |r| r.get::<_, String>(0))?
-            .collect::<Result<Vec<_>, _>>()?;
-        ids.iter()
-            .map(|id| Uuid::parse_str(id).map_err(|e| StoreError::damaged("panel member id", e)))
-            .collect()
-    }
-
     /// Applies one local operation: the only way anything in the database changes.
     pub fn apply(&mut self, op: &Operation) -> Result<Applied, StoreError> {
         self.apply_all(std::slice::from_ref(op))

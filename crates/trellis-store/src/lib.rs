@@ -16,6 +16,7 @@ mod error;
 mod export;
 mod grants;
 mod letters;
+mod limit;
 pub mod migrations;
 mod open;
 mod organisations;
@@ -45,6 +46,7 @@ pub use grants::{
     RivalView, RoundView, SheetView,
 };
 pub use letters::{DraftReport, LetterStateView, LetterStatus, LetterVersionView, LetterView};
+pub use limit::SyncLimit;
 pub use organisations::{Contact, OrganisationDetail, OrganisationSummary};
 pub use paths::default_db_path;
 pub use sync::{ChangeRow, RemoteApplied, SyncState, MAX_CLOCK_DRIFT_MS};
@@ -60,17 +62,6 @@ pub struct Store {
     /// What this laptop's sync role may not make: set by whoever opens the store, from
     /// the laptop's enrolment.
     limit: Option<SyncLimit>,
-}
-
-/// What a laptop enrolled for sync may not make, because the server would refuse it and
-/// every later change would wait behind it in the push.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SyncLimit {
-    /// A facilitator's laptop: no grants records (`trellis_core::op::is_grants_kind`).
-    Facilitator,
-    /// A panel member's laptop: scores and conflict declarations only as the panel
-    /// member with this name (the enrolled user's name).
-    Panel { name: String },
 }
 
 impl Store {

@@ -5,7 +5,6 @@
 //! A received change keeps its identity (device id, device sequence) and clock, so every
 //! replica's change log holds the same rows and exports converge byte for byte.
 
-use crate::cached::Cached;
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -15,6 +14,7 @@ use trellis_core::Invalid;
 use uuid::Uuid;
 
 use crate::apply::{wall_clock_ms, write_tables, Stamp};
+use crate::cached::Cached;
 use crate::migrations::LATEST;
 use crate::{Store, StoreError};
 

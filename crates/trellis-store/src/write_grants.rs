@@ -3,7 +3,6 @@
 //! declared blocks scoring, scoring needs a declaration first, submitted scores change
 //! only by a revision with a reason, and decisions stay within the budget.
 
-use crate::cached::Cached;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use trellis_core::grants::decision::{check_within_budget, Decision};
 use trellis_core::grants::moderation::{moderate_application, ModerationSettings};
@@ -15,6 +14,7 @@ use trellis_core::Invalid;
 use uuid::Uuid;
 
 use crate::apply::{json, require_organisation, set_clock, wins, Stamp};
+use crate::cached::Cached;
 use crate::write_meetings::{exists, insert_new};
 use crate::StoreError;
 

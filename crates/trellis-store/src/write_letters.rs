@@ -14,13 +14,13 @@
 //!
 //! Each outcome is the same whatever order the changes arrive in.
 
-use crate::cached::Cached;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use trellis_core::op::Operation;
 use trellis_core::Invalid;
 use uuid::Uuid;
 
 use crate::apply::{json, require_organisation, set_clock, wins, Stamp};
+use crate::cached::Cached;
 use crate::write_grants::current_decisions;
 use crate::write_meetings::insert_new;
 use crate::StoreError;

@@ -1,12 +1,12 @@
 //! Table writes for meetings, attendance, notes and issues (called only from `apply`).
 
-use crate::cached::Cached;
 use rusqlite::{params, OptionalExtension, Transaction};
 use trellis_core::op::Operation;
 use trellis_core::Invalid;
 use uuid::Uuid;
 
 use crate::apply::{json, require_organisation, set_clock, wins, Stamp};
+use crate::cached::Cached;
 use crate::StoreError;
 
 /// Inserts a row that must be new; a repeated id is refused by name.

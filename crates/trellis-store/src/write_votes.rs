@@ -2,7 +2,6 @@
 //! ones a laptop makes before it records anything: the ballot is open, the vote fits the
 //! ballot, the voter may vote and has not voted already.
 
-use crate::cached::Cached;
 use rusqlite::{params, OptionalExtension, Transaction};
 use trellis_core::ballot::record::{BallotFields, BallotStatus, Channel, VoterKind};
 use trellis_core::op::Operation;
@@ -10,6 +9,7 @@ use trellis_core::Invalid;
 use uuid::Uuid;
 
 use crate::apply::{json, set_clock, wins, Stamp};
+use crate::cached::Cached;
 use crate::write_meetings::{exists, insert_new};
 use crate::StoreError;
 
