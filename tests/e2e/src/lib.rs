@@ -381,6 +381,45 @@ pub async fn wait_for_text(
     }
 }
 
+/// Clicks the element matching `css` once it exists.
+pub async fn click(client: &Client, css: &str) -> Result<()> {
+    let el = wait_for(client, css).await?;
+    within(&format!("clicking {css}"), CALL, el.click()).await
+}
+
+/// Clears the box matching `css`, then types `text` into it.
+pub async fn type_into(client: &Client, css: &str, text: &str) -> Result<()> {
+    let el = wait_for(client, css).await?;
+    within(&format!("clearing {css}"), CALL, el.clear()).await?;
+    if text.is_empty() {
+        // WebDriver refuses to send no keys; clearing was all there was to do.
+        return Ok(());
+    }
+    within(&format!("typing into {css}"), CALL, el.send_keys(text)).await
+}
+
+/// Types `keys` wherever the focus is, as a keyboard user would.
+pub async fn keyboard(client: &Client, keys: &str) -> Result<()> {
+    let focused = within("finding the focused element", CALL, client.active_element()).await?;
+    within(&format!("pressing {keys:?}"), CALL, focused.send_keys(keys)).await
+}
+
+/// One special key (Enter, Tab…) as the text WebDriver sends for it.
+pub fn key(k: fantoccini::key::Key) -> String {
+    char::from(k).to_string()
+}
+
+/// How many elements match `css` now.
+pub async fn count(client: &Client, css: &str) -> Result<usize> {
+    Ok(within(
+        &format!("counting {css}"),
+        CALL,
+        client.find_all(Locator::Css(css)),
+    )
+    .await?
+    .len())
+}
+
 /// How one run of the app ended, for tests that launch it without WebDriver.
 #[derive(Debug)]
 pub struct Run {

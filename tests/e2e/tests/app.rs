@@ -11,7 +11,9 @@ use std::time::Duration;
 use anyhow::{ensure, Context, Result};
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
-use trellis_e2e::{wait_for, wait_for_text, within, workspace_root, Display, Driver, CALL};
+use trellis_e2e::{
+    click, type_into, wait_for, wait_for_text, within, workspace_root, Display, Driver, CALL,
+};
 
 const ORG_NAME: &str = "Hope Kitchen Leeds";
 const CONTACT_BY: &str = "Amara Okafor";
@@ -20,21 +22,6 @@ const CONTACT_NOTES: &str = "Visited the Thursday lunch club.";
 /// One app at a time: the machine may have two cores, and WebKit starting two web
 /// processes at once under Xvfb is where hangs have been seen.
 static ONE_APP_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-async fn click(client: &Client, css: &str) -> Result<()> {
-    let el = wait_for(client, css).await?;
-    within(&format!("clicking {css}"), CALL, el.click()).await
-}
-
-async fn type_into(client: &Client, css: &str, text: &str) -> Result<()> {
-    let el = wait_for(client, css).await?;
-    within(&format!("clearing {css}"), CALL, el.clear()).await?;
-    if text.is_empty() {
-        // WebDriver refuses to send no keys; clearing was all there was to do.
-        return Ok(());
-    }
-    within(&format!("typing into {css}"), CALL, el.send_keys(text)).await
-}
 
 async fn press(client: &Client, css: &str, key: Key) -> Result<()> {
     let el = wait_for(client, css).await?;

@@ -26,13 +26,15 @@ use std::time::Instant;
 
 use anyhow::{ensure, Context, Result};
 use fantoccini::key::Key;
-use fantoccini::{Client, Locator};
+use fantoccini::Client;
 use trellis_core::ballot::record::{
     BallotFields, BallotOption, BallotStatus, Channel, Eligibility, VoteFields, Voter, VoterKind,
 };
 use trellis_core::ballot::{Method, OptionId, Vote};
 use trellis_core::organisation::OrganisationInput;
-use trellis_e2e::{wait_for, wait_for_text, within, Display, Driver, CALL};
+use trellis_e2e::{
+    click, count, key, keyboard, wait_for, wait_for_text, within, Display, Driver, CALL,
+};
 use trellis_store::{Store, VoteState};
 use uuid::Uuid;
 
@@ -100,30 +102,6 @@ fn prepare(dir: &Path, db: &Path) -> Result<Setup> {
         from_b: from_b.to_string(),
         from_a: from_a.to_string(),
     })
-}
-
-async fn click(client: &Client, css: &str) -> Result<()> {
-    let el = wait_for(client, css).await?;
-    within(&format!("clicking {css}"), CALL, el.click()).await
-}
-
-async fn keyboard(client: &Client, keys: &str) -> Result<()> {
-    let focused = within("finding the focused element", CALL, client.active_element()).await?;
-    within(&format!("pressing {keys:?}"), CALL, focused.send_keys(keys)).await
-}
-
-fn key(k: Key) -> String {
-    char::from(k).to_string()
-}
-
-async fn count(client: &Client, css: &str) -> Result<usize> {
-    Ok(within(
-        &format!("counting {css}"),
-        CALL,
-        client.find_all(Locator::Css(css)),
-    )
-    .await?
-    .len())
 }
 
 async fn attr(client: &Client, css: &str, name: &str) -> Result<Option<String>> {

@@ -20,7 +20,9 @@ use anyhow::{bail, ensure, Context, Result};
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use trellis_core::grants::scoring::PanelRole;
-use trellis_e2e::{wait_for, wait_for_text, within, workspace_root, Display, Driver, CALL};
+use trellis_e2e::{
+    click, key, keyboard, wait_for, wait_for_text, within, workspace_root, Display, Driver, CALL,
+};
 use trellis_store::Store;
 
 const ASSESSOR: &str = "Zainab Hussain (community panel member)";
@@ -68,20 +70,6 @@ fn prepare(db: &Path) -> Result<Setup> {
             .map(|c| (c.id.clone(), c.scale_min))
             .collect(),
     })
-}
-
-async fn click(client: &Client, css: &str) -> Result<()> {
-    let el = wait_for(client, css).await?;
-    within(&format!("clicking {css}"), CALL, el.click()).await
-}
-
-async fn keyboard(client: &Client, keys: &str) -> Result<()> {
-    let focused = within("finding the focused element", CALL, client.active_element()).await?;
-    within(&format!("pressing {keys:?}"), CALL, focused.send_keys(keys)).await
-}
-
-fn key(k: Key) -> String {
-    char::from(k).to_string()
 }
 
 async fn wait_for_focus(client: &Client, id: &str) -> Result<()> {

@@ -34,22 +34,11 @@ use anyhow::{bail, ensure, Context, Result};
 use fantoccini::key::Key;
 use fantoccini::Client;
 use trellis_e2e::{
-    free_port, wait_for, wait_for_text, within, workspace_binary, workspace_root, ChildGuard,
-    Display, Driver, CALL,
+    click, free_port, type_into, wait_for, wait_for_text, within, workspace_binary, workspace_root,
+    ChildGuard, Display, Driver, CALL,
 };
 
 const SYNC_TEXT: &str = "#sync-text";
-
-async fn click(client: &Client, css: &str) -> Result<()> {
-    let el = wait_for(client, css).await?;
-    within(&format!("clicking {css}"), CALL, el.click()).await
-}
-
-async fn type_into(client: &Client, css: &str, text: &str) -> Result<()> {
-    let el = wait_for(client, css).await?;
-    within(&format!("clearing {css}"), CALL, el.clear()).await?;
-    within(&format!("typing into {css}"), CALL, el.send_keys(text)).await
-}
 
 async fn press_enter(client: &Client, css: &str) -> Result<()> {
     let el = wait_for(client, css).await?;
