@@ -162,6 +162,16 @@ fn a_laptop_limited_to_a_panel_member_scores_only_as_them() {
     assert!(laptop.save_draft(app, other, Vec::new()).is_err());
     assert_eq!(laptop.local_changes_after(0, 100).unwrap().len(), before);
     laptop.declare(app, me, false, "").unwrap();
+    // The demo (everyone's scores) is refused whole on a fresh panel laptop.
+    let mut fresh = Store::open(&dir.path().join("fresh-panel.sqlite3")).unwrap();
+    fresh.limit_to(Some(SyncLimit::Panel {
+        name: "Dr Ife Adeyemi".into(),
+    }));
+    assert!(matches!(
+        fresh.load_demo(chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()),
+        Err(StoreError::NotAsYou { .. })
+    ));
+    assert!(fresh.is_empty().unwrap() && fresh.local_changes_after(0, 10).unwrap().is_empty());
     // Other records are not the panel limit's business.
     laptop
         .add_organisation(&OrganisationInput {

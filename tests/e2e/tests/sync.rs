@@ -614,13 +614,40 @@ const PRIYA: &str = "Priya Shah (council commissioner)";
 
 async fn panel_scenario(client: &Client, dir: &Path, server: &Server) -> Result<()> {
     let _serving = server.serve()?;
+    // Enrolled before the panel reached the server (one organisation has): the scoring
+    // screen says why no one is offered.
+    let riverside: &[&str] = &[
+        "org",
+        "add",
+        "--name",
+        "Riverside Elders",
+        "--ref",
+        "GB-CHC-1000001",
+    ];
+    other_laptop(server, &dir.join("office.sqlite3"), "ben", &[riverside])?;
+    enrol_app(client, server, PRIYA, "panel").await?;
+    click(client, "#nav-scoring").await?;
+    wait_for_text(
+        client,
+        "[data-testid=panel-member-missing]",
+        "that her panel member record has not arrived",
+        |t| {
+            t.contains(&format!(
+                "enrolled as {PRIYA}, and no panel member of that name"
+            ))
+        },
+    )
+    .await?;
+    // The demo round, with Priya on its panel, arrives from another staff laptop.
     other_laptop(
         server,
         &dir.join("staff-laptop.sqlite3"),
         "ben",
         &[&["demo"]],
     )?;
-    enrol_app(client, server, PRIYA, "panel").await?;
+    click(client, "#sync-now").await?;
+    wait_for_text(client, SYNC_TEXT, "synced", synced_with_nothing_waiting).await?;
+    click(client, "#nav-organisations").await?;
     click(client, "#nav-scoring").await?;
     wait_for(client, "#panel-member").await?;
     let offered = within(

@@ -62,6 +62,18 @@ export async function assignments(main: HTMLElement): Promise<void> {
     main.replaceChildren(h("h1", { tabindex: "-1" }, "My assignments"), h("p", { class: "empty", "data-testid": "grants-not-sent" }, GRANTS_NOT_SENT));
     return;
   }
+  const panelName = await enrolledPanelMember();
+  if (members.length === 0 && panelName !== null) {
+    main.replaceChildren(
+      h("h1", { tabindex: "-1" }, "My assignments"),
+      h(
+        "p",
+        { class: "empty", "data-testid": "panel-member-missing" },
+        `This laptop is enrolled as ${panelName}, and no panel member of that name has reached it yet. Sync now, or ask CVS staff to add you to the panel with exactly this name.`,
+      ),
+    );
+    return;
+  }
   const me = whoAmI();
   const body: HTMLElement[] = [
     h("h1", { tabindex: "-1" }, "My assignments"),
