@@ -58,14 +58,18 @@ export function syncView(): SyncView | null {
  * there is nothing, and screens must say so rather than "None recorded".
  */
 export async function facilitatorLaptop(): Promise<boolean> {
-  const view = current ?? (await api.syncStatus().catch(() => null));
-  return view?.role === "facilitator";
+  return (await enrolment())?.role === "facilitator";
 }
 
 /** The panel member this laptop is enrolled as (its user's name), or null. */
 export async function enrolledPanelMember(): Promise<string | null> {
-  const view = current ?? (await api.syncStatus().catch(() => null));
+  const view = await enrolment();
   return view?.role === "panel" ? view.user : null;
+}
+
+/** The latest state (which names the enrolled user and role), asked for if none came yet. */
+async function enrolment(): Promise<SyncView | null> {
+  return current ?? (await api.syncStatus().catch(() => null));
 }
 
 /** What a grants screen says on a facilitator's laptop instead of its empty state. */
