@@ -381,6 +381,15 @@ pub async fn wait_for_text(
     }
 }
 
+/// Waits for this test binary's turn to run an app, held until the guard drops. Two
+/// apps (two tauri-drivers and WebKit web processes) starting at once on a two-core
+/// machine under Xvfb is where hangs and refused WebDriver connections have been seen,
+/// so every test that starts a [`Driver`] takes its turn first.
+pub async fn one_app_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    TURN.lock().await
+}
+
 /// Clicks the element matching `css` once it exists.
 pub async fn click(client: &Client, css: &str) -> Result<()> {
     let el = wait_for(client, css).await?;

@@ -19,10 +19,6 @@ const ORG_NAME: &str = "Hope Kitchen Leeds";
 const CONTACT_BY: &str = "Amara Okafor";
 const CONTACT_NOTES: &str = "Visited the Thursday lunch club.";
 
-/// One app at a time: the machine may have two cores, and WebKit starting two web
-/// processes at once under Xvfb is where hangs have been seen.
-static ONE_APP_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 async fn press(client: &Client, css: &str, key: Key) -> Result<()> {
     let el = wait_for(client, css).await?;
     let text = char::from(key).to_string();
@@ -286,7 +282,7 @@ async fn only_own_commands_are_allowed(client: &Client) -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn walking_skeleton() -> Result<()> {
-    let _turn = ONE_APP_AT_A_TIME.lock().await;
+    let _turn = trellis_e2e::one_app_at_a_time().await;
     let display = Display::start()?;
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("trellis.sqlite3");
@@ -318,7 +314,7 @@ async fn walking_skeleton() -> Result<()> {
 /// The demo data on screen, saved as docs/screenshots/main-window.png for the README.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn main_window_screenshot() -> Result<()> {
-    let _turn = ONE_APP_AT_A_TIME.lock().await;
+    let _turn = trellis_e2e::one_app_at_a_time().await;
     let display = Display::start()?;
     let dir = tempfile::tempdir()?;
     let driver = Driver::start(&display, &dir.path().join("trellis.sqlite3"), dir.path())?;

@@ -250,6 +250,7 @@ async fn settle(client: &Client, s: &Setup) -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_laptops_letters_and_identifiers_are_shown_and_settled() -> Result<()> {
+    let _turn = trellis_e2e::one_app_at_a_time().await;
     let started = Instant::now();
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("trellis.sqlite3");
@@ -428,6 +429,7 @@ async fn settle_vote(client: &Client, s: &VoteSetup) -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_laptops_votes_by_one_voter_are_shown_and_settled() -> Result<()> {
+    let _turn = trellis_e2e::one_app_at_a_time().await;
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("trellis.sqlite3");
     let mut setup = prepare_votes(dir.path(), &db)?;

@@ -28,8 +28,6 @@ use trellis_store::Store;
 const ASSESSOR: &str = "Zainab Hussain (community panel member)";
 const CHAIR: &str = "Kwame Mensah (CVS, chair)";
 
-static ONE_APP_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 struct Setup {
     application_id: String,
     organisation: String,
@@ -350,7 +348,7 @@ async fn close(client: Client) -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn score_by_keyboard_restart_submit_then_decide() -> Result<()> {
-    let _turn = ONE_APP_AT_A_TIME.lock().await;
+    let _turn = trellis_e2e::one_app_at_a_time().await;
     let started = Instant::now();
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("trellis.sqlite3");
@@ -531,7 +529,7 @@ async fn export_letters(client: &Client, exports: &Path, organisation: &str) -> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn letter_edit_warns_then_approve() -> Result<()> {
-    let _turn = ONE_APP_AT_A_TIME.lock().await;
+    let _turn = trellis_e2e::one_app_at_a_time().await;
     let started = Instant::now();
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("trellis.sqlite3");
@@ -593,7 +591,7 @@ async fn template_editor(client: &Client, db: &Path) -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn template_editor_refuses_unknown_placeholders_and_warns() -> Result<()> {
-    let _turn = ONE_APP_AT_A_TIME.lock().await;
+    let _turn = trellis_e2e::one_app_at_a_time().await;
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("trellis.sqlite3");
     prepare(&db)?;

@@ -524,6 +524,7 @@ async fn scenario(client: &Client, display: &Display, dir: &Path, server: &Serve
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_app_syncs_in_the_background_and_shows_it() -> Result<()> {
+    let _turn = trellis_e2e::one_app_at_a_time().await;
     let started = Instant::now();
     let w = World::new(&[("amina", "staff"), ("ben", "staff")])?;
     let client = w.driver.session().await?;
@@ -603,6 +604,7 @@ async fn facilitator_scenario(client: &Client, dir: &Path, server: &Server) -> R
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_facilitators_laptop_says_what_it_was_not_sent() -> Result<()> {
+    let _turn = trellis_e2e::one_app_at_a_time().await;
     let w = World::new(&[("ben", "staff"), ("fola", "facilitator")])?;
     let client = w.driver.session().await?;
     let outcome = facilitator_scenario(&client, w.dir.path(), &w.server).await;
@@ -676,6 +678,7 @@ async fn panel_scenario(client: &Client, dir: &Path, server: &Server) -> Result<
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panel_members_laptop_scores_only_as_them() -> Result<()> {
+    let _turn = trellis_e2e::one_app_at_a_time().await;
     let w = World::new(&[("ben", "staff"), (PRIYA, "panel")])?;
     let client = w.driver.session().await?;
     let outcome = panel_scenario(&client, w.dir.path(), &w.server).await;

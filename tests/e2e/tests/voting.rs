@@ -21,9 +21,6 @@ use trellis_e2e::voting::{
 };
 use trellis_e2e::{wait_for, wait_for_text, within, workspace_root, Display, Driver, CALL};
 
-/// One app at a time, as in tests/app.rs.
-static ONE_APP_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 /// Captures `rect` of the screen until the picture is clearly not blank, then copies it
 /// into docs/screenshots.
 async fn screenshot(
@@ -360,7 +357,7 @@ async fn session_two(client: &Client, display: &Display, dir: &Path) -> Result<(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_voting_by_keyboard_with_projector_and_restart() -> Result<()> {
-    let _turn = ONE_APP_AT_A_TIME.lock().await;
+    let _turn = trellis_e2e::one_app_at_a_time().await;
     let display = Display::start()?;
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("trellis.sqlite3");
@@ -505,7 +502,7 @@ const DEMO_QUESTION: &str = "Which health inequality should this round of fundin
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn meetings_issues_and_demo_results() -> Result<()> {
-    let _turn = ONE_APP_AT_A_TIME.lock().await;
+    let _turn = trellis_e2e::one_app_at_a_time().await;
     let display = Display::start()?;
     let dir = tempfile::tempdir()?;
     let driver = Driver::start(&display, &dir.path().join("trellis.sqlite3"), dir.path())?;
