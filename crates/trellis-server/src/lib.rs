@@ -34,7 +34,7 @@ use trellis_sync::wire::{
 use uuid::Uuid;
 
 pub use roles::Role;
-pub use store::{Device, ServerStore, ServerStoreError, SqliteServerStore};
+pub use store::{Device, ServerStore, ServerStoreError, SqliteServerStore, User};
 
 /// The schema version this server accepts: the store's latest migration.
 pub const SCHEMA_VERSION: u32 = trellis_store::migrations::LATEST;

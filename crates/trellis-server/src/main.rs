@@ -52,6 +52,8 @@ enum UserCommand {
         #[arg(long)]
         role: Role,
     },
+    /// Every user, their role and how many laptops sync as them
+    List,
 }
 
 #[derive(Subcommand)]
@@ -86,6 +88,15 @@ fn main() -> anyhow::Result<()> {
         Command::User(UserCommand::Add { name, role }) => {
             store.add_user(&name, role)?;
             println!("added {name} ({role})");
+        }
+        Command::User(UserCommand::List) => {
+            for u in store.users()? {
+                let laptops = match u.devices {
+                    1 => "1 laptop".to_string(),
+                    n => format!("{n} laptops"),
+                };
+                println!("{:<36} {:<12} {laptops}", u.name, u.role.as_str());
+            }
         }
         Command::Enrol { user } => {
             let code = store.create_code(&user, chrono::Utc::now().timestamp_millis())?;

@@ -50,8 +50,19 @@ pub struct Device {
     pub enrolled_at: String,
 }
 
+/// A user as an admin sees them: their role and how many laptops sync as them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub name: String,
+    pub role: Role,
+    /// Enrolled devices not revoked.
+    pub devices: usize,
+}
+
 pub trait ServerStore: Send + Sync {
     fn add_user(&self, name: &str, role: Role) -> Result<(), ServerStoreError>;
+    /// Every user, by name.
+    fn users(&self) -> Result<Vec<User>, ServerStoreError>;
     /// A short one-time code for `user`, valid for [`CODE_LIFETIME_MS`] from `now_ms`.
     fn create_code(&self, user: &str, now_ms: i64) -> Result<String, ServerStoreError>;
     /// Uses a code and returns the new device token (only its hash is kept) and the device.
@@ -271,6 +282,31 @@ impl ServerStore for SqliteServerStore {
             return Err(ServerStoreError::UserExists(name.into()));
         }
         Ok(())
+    }
+
+    fn users(&self) -> Result<Vec<User>, ServerStoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT u.name, u.role,
+                    (SELECT count(*) FROM devices d WHERE d.user = u.name AND d.revoked = 0)
+             FROM users u ORDER BY u.name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (name, role, devices) = row?;
+            Ok(User {
+                name,
+                role: role.parse().map_err(ServerStoreError::Damaged)?,
+                devices: usize::try_from(devices).unwrap_or(0),
+            })
+        })
+        .collect()
     }
 
     fn create_code(&self, user: &str, now_ms: i64) -> Result<String, ServerStoreError> {

@@ -139,6 +139,34 @@ fn real_server_and_two_real_cli_databases_converge() {
     assert_eq!(export_a, export_b, "both laptops hold the same data");
     let devices = run(admin().args(["device", "list"]));
     assert_eq!(devices.lines().count(), 2, "{devices}");
+
+    // The admin's view of users: each with one laptop, until one is revoked.
+    let users = run(admin().args(["user", "list"]));
+    let lines: Vec<Vec<&str>> = users
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            vec!["amina", "staff", "1", "laptop"],
+            vec!["ben", "staff", "1", "laptop"]
+        ],
+        "{users}"
+    );
+    let bens = devices
+        .lines()
+        .find(|l| l.split_whitespace().nth(1) == Some("ben"))
+        .and_then(|l| l.split_whitespace().next())
+        .expect("ben's laptop is listed");
+    run(admin().args(["device", "revoke", bens]));
+    let users = run(admin().args(["user", "list"]));
+    assert!(
+        users
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["ben", "staff", "0", "laptops"]),
+        "{users}"
+    );
 }
 
 #[test]
