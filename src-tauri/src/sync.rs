@@ -2,7 +2,7 @@
 //! to the same database file and does every network call, so a command the UI awaits
 //! never waits on the server.
 //!
-//! The worker syncs (push, then pull, through `trellis_sync::client::sync`):
+//! The worker syncs (push, then pull, through `trellis_sync::client::sync_as`):
 //! - when the app starts,
 //! - every [`PERIOD`],
 //! - [`AFTER_CHANGE`] after a local change (every command's store guard tells the worker
@@ -131,10 +131,7 @@ impl SyncHandle {
     }
 
     fn view(&self) -> SyncView {
-        match self.view.lock() {
-            Ok(view) => view.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+        latest(&self.view)
     }
 }
 
@@ -276,12 +273,8 @@ impl Worker {
     fn sync(&mut self) {
         self.due = None;
         self.next_periodic = Instant::now() + PERIOD;
-        let server = match Credentials::load(self.store.path()) {
-            Ok(Some(creds)) => {
-                let server = creds.server.clone();
-                self.creds = Some(creds);
-                server
-            }
+        let creds = match Credentials::load(self.store.path()) {
+            Ok(Some(creds)) => creds,
             Ok(None) => {
                 self.creds = None;
                 self.publish("not enrolled", None, Some(0));
@@ -292,17 +285,19 @@ impl Worker {
                 return;
             }
         };
+        let server = creds.server.clone();
+        self.creds = Some(creds);
         self.publish("syncing", None, None);
         if let Err(reason) = probe(&server) {
             let offline = SyncError::Offline { server, reason };
             self.publish("offline", Some(offline.to_string()), Some(0));
             return;
         }
-        let result = client::sync(&mut self.store);
-        // The sync saved the time it finished.
-        if let Ok(Some(creds)) = Credentials::load(self.store.path()) {
-            self.creds = Some(creds);
-        }
+        // The credentials loaded above, which the sync stamps with the time it finished.
+        let result = match self.creds.as_mut() {
+            Some(creds) => client::sync_as(&mut self.store, creds),
+            None => Err(SyncError::NotEnrolled),
+        };
         match result {
             Ok(report) => {
                 self.publish("synced", None, Some(report.pulled));
@@ -326,10 +321,7 @@ impl Worker {
     }
 
     fn current(&self) -> SyncView {
-        match self.view.lock() {
-            Ok(view) => view.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+        latest(&self.view)
     }
 
     /// Builds the view from the store and the saved credentials, emits it and keeps it.
@@ -359,6 +351,14 @@ impl Worker {
         publish(&self.emit, &self.view, view.clone());
         view
     }
+}
+
+/// The last published view (a panic while it was being replaced leaves a whole one).
+fn latest(shared: &Mutex<SyncView>) -> SyncView {
+    shared
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
 }
 
 fn publish(emit: &Emit, shared: &Mutex<SyncView>, view: SyncView) {

@@ -110,24 +110,7 @@ impl Store {
             )
             .into());
         }
-        // The demo holds a funding round and every panel member's scores: on a laptop
-        // limited to a role, refused before any of it is written, rather than stopping
-        // half-way at the first record the role may not make.
-        match &self.limit {
-            None => {}
-            Some(crate::SyncLimit::Facilitator) => {
-                return Err(StoreError::NotForRole {
-                    role: "facilitator".into(),
-                    kind: "round.create (the demo's funding round)".into(),
-                })
-            }
-            Some(crate::SyncLimit::Panel { name }) => {
-                return Err(StoreError::NotAsYou {
-                    name: name.clone(),
-                    kind: "score.submit (the demo's other panel members' scores)".into(),
-                })
-            }
-        }
+        self.check_limit_for_demo()?;
         let p: Programme = serde_json::from_str(PROGRAMME)
             .map_err(|e| StoreError::damaged("built-in demo data", e))?;
         self.set_setting(settings::PROGRAMME_NAME, &Value::from(p.programme_name))?;

@@ -69,6 +69,23 @@ impl Store {
         }
     }
 
+    /// The demo holds a funding round and every panel member's scores: on a laptop
+    /// limited to a role it is refused before any of it is written, rather than stopping
+    /// half-way at the first record the role may not make.
+    pub(crate) fn check_limit_for_demo(&self) -> Result<(), StoreError> {
+        match &self.limit {
+            None => Ok(()),
+            Some(SyncLimit::Facilitator) => Err(StoreError::NotForRole {
+                role: "facilitator".into(),
+                kind: "round.create (the demo's funding round)".into(),
+            }),
+            Some(SyncLimit::Panel { name }) => Err(StoreError::NotAsYou {
+                name: name.clone(),
+                kind: "score.submit (the demo's other panel members' scores)".into(),
+            }),
+        }
+    }
+
     fn panel_member_ids_named(&self, name: &str) -> Result<Vec<Uuid>, StoreError> {
         let mut stmt = self
             .conn

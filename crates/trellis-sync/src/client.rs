@@ -99,10 +99,25 @@ pub fn credentials_path(db: &Path) -> PathBuf {
 /// role and user from the settings beside the database, never the token. A laptop not
 /// enrolled, or whose settings cannot be read (sync itself reports that), is not limited.
 pub fn limit_to_enrolled_role(store: &mut Store) {
-    let saved = std::fs::read_to_string(credentials_path(store.path()))
-        .ok()
-        .and_then(|text| serde_json::from_str::<SavedCredentials>(&text).ok());
+    let saved = read_saved(store.path()).ok().flatten();
     store.limit_to(saved.and_then(|s| sync_limit(&s.role, &s.user)));
+}
+
+/// The settings file beside `db` as saved (the token itself may be elsewhere); None
+/// when the laptop is not enrolled.
+fn read_saved(db: &Path) -> Result<Option<SavedCredentials>, SyncError> {
+    let path = credentials_path(db);
+    let settings = |reason: String| SyncError::Settings {
+        path: path.clone(),
+        reason,
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| settings(e.to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(settings(e.to_string())),
+    }
 }
 
 /// What a laptop enrolled as `user` with `role` may not make, if anything.
@@ -121,10 +136,8 @@ impl Credentials {
             path: path.clone(),
             reason,
         };
-        let saved: SavedCredentials = match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text).map_err(|e| settings(e.to_string()))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(settings(e.to_string())),
+        let Some(saved) = read_saved(db)? else {
+            return Ok(None);
         };
         let token = match saved.token_store {
             TokenStore::File => saved.token.clone().ok_or_else(|| {
@@ -384,11 +397,16 @@ pub struct SyncReport {
 
 /// One full sync: push until everything is acknowledged, then pull until nothing is left.
 pub fn sync(store: &mut Store) -> Result<SyncReport, SyncError> {
-    let db = store.path().to_path_buf();
-    let mut creds = Credentials::load(&db)?.ok_or(SyncError::NotEnrolled)?;
+    let mut creds = Credentials::load(store.path())?.ok_or(SyncError::NotEnrolled)?;
+    sync_as(store, &mut creds)
+}
+
+/// [`sync`] with credentials already loaded (reading the token may mean asking the OS
+/// credential store); records the time it finished in them and in the settings file.
+pub fn sync_as(store: &mut Store, creds: &mut Credentials) -> Result<SyncReport, SyncError> {
     let report = sync_with(store, &creds.server, &creds.token)?;
     creds.last_sync = Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-    creds.save(&db)?;
+    creds.save(store.path())?;
     Ok(report)
 }
 
