@@ -75,6 +75,11 @@ pub struct SyncView {
     pub role: Option<String>,
     /// A sentence saying where the device token is kept.
     pub token_kept: Option<String>,
+    /// This laptop's clock against the server's, when it is wrong by more than allowed.
+    pub clock: Option<String>,
+    /// What sync could not take at face value and a person should know: this laptop's
+    /// changes the server refused, received changes that wait, a restored database.
+    pub notices: Vec<String>,
 }
 
 impl SyncView {
@@ -90,6 +95,8 @@ impl SyncView {
             user: None,
             role: None,
             token_kept: None,
+            clock: None,
+            notices: Vec::new(),
         }
     }
 }
@@ -173,6 +180,8 @@ struct Worker {
     /// Set when a sync is due before the next periodic one.
     due: Option<Instant>,
     next_periodic: Instant,
+    /// The last sync's word on this laptop's clock.
+    clock: Option<String>,
 }
 
 impl Worker {
@@ -198,6 +207,7 @@ impl Worker {
             creds: None,
             due: Some(Instant::now()),
             next_periodic: Instant::now() + PERIOD,
+            clock: None,
         };
         worker.known_seq = worker.local_seq();
         loop {
@@ -300,9 +310,15 @@ impl Worker {
         };
         match result {
             Ok(report) => {
+                self.clock = report.clock.clone();
                 self.publish("synced", None, Some(report.pulled));
             }
             Err(error) => {
+                if let SyncError::Refused { error, reason, .. } = &error {
+                    if error == "clock_ahead" {
+                        self.clock = Some(reason.clone());
+                    }
+                }
                 let state = match &error {
                     SyncError::NotEnrolled => "not enrolled",
                     SyncError::Offline { .. } | SyncError::BadAnswer(_) => "offline",
@@ -347,10 +363,43 @@ impl Worker {
             user: creds.map(|c| c.user.clone()),
             role: creds.map(|c| c.role.clone()),
             token_kept: creds.map(|c| token_kept(c, self.store.path())),
+            clock: self.clock.clone(),
+            notices: notices(&self.store),
         };
         publish(&self.emit, &self.view, view.clone());
         view
     }
+}
+
+/// What a person should know about this laptop's sync, in sentences: its own changes the
+/// server refused (kept here, never sent), changes received that cannot be applied here
+/// yet (which laptop and person sent them, and why), and a database that was restored.
+fn notices(store: &Store) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in store.set_aside().unwrap_or_default() {
+        out.push(format!(
+            "The server refused change {} ({}) made on this laptop, so no one else will see it: {}",
+            c.device_seq, c.kind, c.reason
+        ));
+    }
+    for q in store.quarantined().unwrap_or_default() {
+        let who = q
+            .sent_by
+            .as_deref()
+            .map(|u| format!(" by {u}"))
+            .unwrap_or_default();
+        out.push(format!(
+            "A change ({}) sent{who} from laptop {} is waiting, because {}",
+            q.kind, q.device_id, q.reason
+        ));
+    }
+    for r in store.device_history().unwrap_or_default() {
+        out.push(format!(
+            "This database was restored from a backup or copied, so it now syncs as a new device. Nothing was lost: {} unsent changes were sent again.",
+            r.moved
+        ));
+    }
+    out
 }
 
 /// The last published view (a panic while it was being replaced leaves a whole one).
@@ -548,7 +597,7 @@ mod tests {
             status: 403,
             error: "bad_code".into(),
             reason: "enrolment code unknown, already used or expired: ask for a new one".into(),
-            expected: None,
+            detail: Default::default(),
         });
         assert_eq!(bad.fields[0].field, "code");
         assert!(bad.message.contains("already used or expired"));

@@ -110,6 +110,10 @@ export interface SyncView {
   role: string | null;
   /** A sentence saying where the device token is kept. */
   token_kept: string | null;
+  /** This laptop's clock against the server's, when it is wrong by more than allowed. */
+  clock: string | null;
+  /** Sentences a person should read: changes the server refused, changes waiting here. */
+  notices: string[];
 }
 
 /** Turns whatever a command rejected with into a CommandError, so callers handle one shape. */

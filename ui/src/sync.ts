@@ -29,7 +29,12 @@ function changes(n: number): string {
 
 /** The indicator's words, e.g. "Offline · 3 changes waiting", "Synced at 14:05". */
 export function syncText(v: SyncView): string {
-  const waiting = v.waiting > 0 ? ` · ${changes(v.waiting)} waiting` : "";
+  const check = v.clock
+    ? " · clock wrong (see Settings)"
+    : v.notices.length > 0
+      ? ` · ${v.notices.length} to check (see Settings)`
+      : "";
+  const waiting = (v.waiting > 0 ? ` · ${changes(v.waiting)} waiting` : "") + check;
   switch (v.state) {
     case "syncing":
       return "Syncing…";

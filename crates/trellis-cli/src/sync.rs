@@ -25,10 +25,37 @@ pub fn sync(store: &mut Store, command: Option<SyncCommand>) -> anyhow::Result<E
     match command {
         None => match client::sync(store) {
             Ok(report) => {
+                if let Some(c) = &report.continued {
+                    println!(
+                        "this database was restored from a backup or copied from another laptop: it now syncs as a new device ({}), and its {} unsent changes were sent again under it",
+                        c.new_device, c.moved
+                    );
+                }
+                if report.restamped > 0 {
+                    println!(
+                        "this laptop's clock was put right: {} waiting changes were stamped again",
+                        report.restamped
+                    );
+                }
                 println!(
                     "synced: sent {} changes, received {}; nothing waiting",
                     report.pushed, report.pulled
                 );
+                if report.set_aside > 0 {
+                    println!(
+                        "{} of this laptop's changes were refused by the server and set aside: see trellis sync status",
+                        report.set_aside
+                    );
+                }
+                if report.quarantined > 0 {
+                    println!(
+                        "{} received changes cannot be applied here yet and wait: see trellis sync status",
+                        report.quarantined
+                    );
+                }
+                if let Some(clock) = &report.clock {
+                    println!("warning: {clock}");
+                }
                 Ok(ExitCode::SUCCESS)
             }
             Err(e @ SyncError::Offline { .. }) => {
@@ -60,6 +87,34 @@ pub fn sync(store: &mut Store, command: Option<SyncCommand>) -> anyhow::Result<E
                 }
                 if let Some(kept) = &status.token_kept {
                     println!("token      {kept}");
+                }
+                if let Some(clock) = &status.clock {
+                    println!("clock      {clock}");
+                }
+                for c in &status.set_aside {
+                    println!(
+                        "set aside  change {} ({}) refused by the server on {}: {}",
+                        c.device_seq, c.kind, c.at, c.reason
+                    );
+                }
+                for q in &status.quarantined {
+                    println!(
+                        "waiting    change {} ({}) from laptop {}{}: {}",
+                        q.device_seq,
+                        q.kind,
+                        q.device_id,
+                        q.sent_by
+                            .as_deref()
+                            .map(|u| format!(" ({u})"))
+                            .unwrap_or_default(),
+                        q.reason
+                    );
+                }
+                for r in &status.restored {
+                    println!(
+                        "restored   on {} this database carried on as device {} (was {}): {}",
+                        r.at, r.new_device, r.old_device, r.reason
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)

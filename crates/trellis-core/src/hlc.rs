@@ -22,6 +22,49 @@ pub enum ClockError {
     Drift { ahead_ms: u64, max_ms: u64 },
     #[error("{0:?} is not a clock timestamp (expected 18 digits, a hyphen and 10 digits)")]
     Malformed(String),
+    /// A change stamped further ahead of the checking clock than the bound allows: the
+    /// device that made it has a wrong date or time (never the one checking).
+    #[error("it is stamped {} ahead of {checker} (more than the {} allowed): the laptop that made it has the wrong date or time", human_duration(*ahead_ms), human_duration(*max_ms))]
+    Ahead {
+        ahead_ms: u64,
+        max_ms: u64,
+        checker: &'static str,
+    },
+}
+
+/// Refuses a stamp more than `max_ahead_ms` ahead of `now_ms`: trusting it would drag
+/// every clock that sees it forward, and every later change with it. The server checks
+/// each pushed change with its own clock; a laptop checks what it receives with the later
+/// of its own clock and the server's.
+pub fn check_ahead(stamp: Hlc, now_ms: u64, max_ahead_ms: u64) -> Result<(), ClockError> {
+    if stamp.millis > now_ms.saturating_add(max_ahead_ms) {
+        return Err(ClockError::Ahead {
+            ahead_ms: stamp.millis - now_ms,
+            max_ms: max_ahead_ms,
+            checker: "the clock that received it",
+        });
+    }
+    Ok(())
+}
+
+/// A length of time in the largest whole unit, in words: "3 hours", "260 years",
+/// "1 minute", "45 seconds". Rounded to the nearest unit, never down to zero.
+pub fn human_duration(ms: u64) -> String {
+    const UNITS: [(u64, &str); 6] = [
+        (365 * 24 * 3_600_000, "year"),
+        (24 * 3_600_000, "day"),
+        (3_600_000, "hour"),
+        (60_000, "minute"),
+        (1_000, "second"),
+        (1, "millisecond"),
+    ];
+    for (size, name) in UNITS {
+        if ms >= size {
+            let n = (ms + size / 2) / size;
+            return format!("{n} {name}{}", if n == 1 { "" } else { "s" });
+        }
+    }
+    "no time".into()
 }
 
 impl Hlc {
@@ -96,6 +139,25 @@ impl<'de> Deserialize<'de> for Hlc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stamps_far_ahead_are_refused_and_named_in_words() {
+        let now = 1_764_115_200_000;
+        let at = |millis| Hlc { millis, counter: 0 };
+        assert!(check_ahead(at(now + 5 * 60_000), now, 5 * 60_000).is_ok());
+        assert!(check_ahead(at(now - 1_000_000_000), now, 5 * 60_000).is_ok());
+        let err = check_ahead(at(now + 3 * 3_600_000), now, 5 * 60_000).unwrap_err();
+        assert!(
+            err.to_string().starts_with("it is stamped 3 hours ahead"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("the laptop that made it"), "{err}");
+        assert_eq!(human_duration(260 * 365 * 24 * 3_600_000), "260 years");
+        assert_eq!(human_duration(10_799_899), "3 hours");
+        assert_eq!(human_duration(60_000), "1 minute");
+        assert_eq!(human_duration(90_000), "2 minutes");
+        assert_eq!(human_duration(0), "no time");
+    }
 
     #[test]
     fn tick_follows_the_wall_clock_and_never_goes_back() {

@@ -19,6 +19,7 @@ pub mod org_ref;
 pub mod organisation;
 pub mod postcode;
 pub mod relationship;
+pub mod roles;
 pub mod settings;
 
 pub use invalid::{FieldError, Invalid};

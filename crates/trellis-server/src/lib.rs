@@ -8,10 +8,11 @@
 //! clients that accept it. Every refusal is a specific 4xx with a JSON `{error, reason}`. What each role may push
 //! and receive is in [`roles`].
 
+pub mod admit;
 pub mod roles;
 pub mod store;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -26,15 +27,17 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
-use trellis_core::op::Operation;
 use trellis_store::ChangeRow;
 use trellis_sync::wire::{
-    EnrolRequest, EnrolResponse, ErrorBody, PullResponse, PulledChange, PushRequest, PushResponse,
+    ContinueRequest, EnrolRequest, EnrolResponse, ErrorBody, PullResponse, PulledChange,
+    PushRequest, PushResponse, RefusedRef,
 };
 use uuid::Uuid;
 
 pub use roles::Role;
-pub use store::{Device, ServerStore, ServerStoreError, SqliteServerStore, User};
+pub use store::{
+    Device, PushOutcome, RefusedChange, ServerStore, ServerStoreError, SqliteServerStore, User,
+};
 
 /// The schema version this server accepts: the store's latest migration.
 pub const SCHEMA_VERSION: u32 = trellis_store::migrations::LATEST;
@@ -84,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/enrol", post(enrol))
         .route("/v1/push", post(push))
         .route("/v1/pull", get(pull))
+        .route("/v1/continue", post(continue_device))
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -124,7 +128,7 @@ impl ApiError {
             body: ErrorBody {
                 error: error.into(),
                 reason: reason.into(),
-                expected: None,
+                ..ErrorBody::default()
             },
             retry_after: None,
         }
@@ -151,6 +155,11 @@ impl From<ServerStoreError> for ApiError {
             }
             ServerStoreError::DeviceOfAnotherUser { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "another_users_device", e.to_string())
+            }
+            ServerStoreError::Copied { first, .. } => {
+                let mut err = ApiError::new(StatusCode::CONFLICT, "device_copied", e.to_string());
+                err.body.expected = Some(first);
+                err
             }
             ServerStoreError::Gap { expected, .. } => {
                 let mut err = ApiError::new(StatusCode::CONFLICT, "gap", e.to_string());
@@ -304,14 +313,10 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Device, A
     Ok(device)
 }
 
-/// Decodes and checks a push body for `device` (of `role`): the request's JSON, the schema
-/// version, that every row is the device's own, decodes and is valid, and that the role
-/// may make it. Returns each row with its decoded operation. Pure: nothing is stored here.
-pub fn decode_push(
-    bytes: &[u8],
-    device: Uuid,
-    role: Role,
-) -> Result<Vec<(ChangeRow, Operation)>, ApiError> {
+/// Reads a push body for `device`: the request's JSON, the schema version, and that every
+/// row is the device's own, numbered from 1. Each change's own checks come later, one by
+/// one ([`admit`]), so that one bad change is refused alone. Pure: nothing is stored.
+pub fn decode_push(bytes: &[u8], device: Uuid) -> Result<Vec<ChangeRow>, ApiError> {
     let req: PushRequest = json_body(bytes)?;
     if req.schema_version != SCHEMA_VERSION {
         return Err(ApiError::new(
@@ -323,9 +328,8 @@ pub fn decode_push(
             ),
         ));
     }
-    let mut decoded = Vec::with_capacity(req.changes.len());
-    for row in req.changes {
-        let name = format!("change {}#{} ({})", row.device_id, row.device_seq, row.kind);
+    for row in &req.changes {
+        let name = format!("change {} ({})", row.device_seq, row.kind);
         if row.device_id != device {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
@@ -344,65 +348,15 @@ pub fn decode_push(
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "schema_mismatch",
-                format!("{name}: client and server schema differ: update"),
+                format!("{name} was made by a newer Trellis than this server: update the server"),
             ));
         }
-        let op = Operation::decode(&row.kind, row.payload.clone()).map_err(|e| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_change",
-                format!("{name}: {e}"),
-            )
-        })?;
-        op.check().map_err(|e| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_change",
-                format!("{name} is not valid: {e}"),
-            )
-        })?;
-        if !role.may_make(&row.kind) {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "role_forbids",
-                format!("{name}: a {role} may not make {} changes", row.kind),
-            ));
-        }
-        decoded.push((row, op));
     }
-    Ok(decoded)
+    Ok(req.changes)
 }
 
-/// A panel member's scores and conflict declarations must be their own: made as a panel
-/// member named as the user, on the server already or created in this same push.
-fn check_panel_push(
-    store: &dyn ServerStore,
-    device: &Device,
-    decoded: &[(ChangeRow, Operation)],
-) -> Result<(), ApiError> {
-    let mut mine = store.panel_members_of(&device.user)?;
-    for (row, op) in decoded {
-        if let Operation::PanelMember { id, name, .. } = op {
-            if name == &device.user {
-                mine.push(*id);
-            }
-        }
-        if !roles::panel_may_make(op, &mine) {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "not_your_score",
-                format!(
-                    "change {}#{} ({}): a panel member scores and declares conflicts only as themselves, and {} is not a panel member named {}",
-                    row.device_id,
-                    row.device_seq,
-                    row.kind,
-                    roles::assessor_of(op).map(|a| a.to_string()).unwrap_or_default(),
-                    device.user
-                ),
-            ));
-        }
-    }
-    Ok(())
+fn now_ms_u64() -> u64 {
+    u64::try_from(now_ms()).unwrap_or(0)
 }
 
 async fn push(
@@ -413,16 +367,54 @@ async fn push(
     let device = authenticate(&state, &headers).await?;
     let bytes = body_bytes(body)?;
     let store = state.store.clone();
-    let acknowledged_seq = blocking(move || {
-        let decoded = decode_push(&bytes, device.id, device.role)?;
-        if device.role == Role::Panel {
-            check_panel_push(store.as_ref(), &device, &decoded)?;
-        }
-        let rows: Vec<ChangeRow> = decoded.into_iter().map(|(row, _)| row).collect();
-        Ok(store.push(device.id, &rows)?)
+    let now = now_ms_u64();
+    let outcome = blocking(move || {
+        let rows = decode_push(&bytes, device.id)?;
+        Ok(store.push(&device, &rows, now)?)
     })
     .await?;
-    Ok(Json(PushResponse { acknowledged_seq }))
+    match outcome.refused {
+        None => Ok(Json(PushResponse {
+            acknowledged_seq: outcome.acknowledged_seq,
+            server_time_ms: Some(now),
+        })),
+        Some((row, refusal)) => {
+            let mut err = ApiError::new(refusal.status, refusal.error, refusal.reason(&row));
+            err.body.acknowledged_seq = Some(outcome.acknowledged_seq);
+            err.body.change = Some(RefusedRef {
+                device_seq: row.device_seq,
+                change_id: row.id,
+                kind: row.kind.clone(),
+            });
+            err.body.set_aside = refusal.set_aside;
+            err.body.server_time_ms = Some(now);
+            Err(err)
+        }
+    }
+}
+
+/// A restored or copied database carries on as a new device of the same user: the old
+/// device's token proves who, and the answer is a new token, as from an enrolment.
+async fn continue_device(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<EnrolResponse>, ApiError> {
+    let device = authenticate(&state, &headers).await?;
+    let req: ContinueRequest = json_body(&body_bytes(body)?)?;
+    let store = state.store.clone();
+    let old = device.id;
+    let (token, new) = blocking(move || Ok(store.continue_device(&device, req.device_id)?)).await?;
+    // For staff reading the server's log: device ids only, never names or tokens.
+    eprintln!(
+        "device {old} continued as new device {}: its database was restored from a backup or copied",
+        new.id
+    );
+    Ok(Json(EnrolResponse {
+        token,
+        user: new.user,
+        role: new.role.to_string(),
+    }))
 }
 
 #[derive(Deserialize)]
@@ -458,33 +450,40 @@ async fn pull(
         .clamp(1, state.limits.max_pull);
     let store = state.store.clone();
     let scoped = device.role.scoped();
-    let (rows, next) = blocking(move || {
+    let (changes, next, highest) = blocking(move || {
         let (rows, next) = store.pull(&device, after, limit)?;
-        if device.role != Role::Facilitator {
-            return Ok((rows, next));
-        }
-        let own_user: HashSet<Uuid> = store
+        let highest = store.device_highest_seq(device.id)?;
+        let users: HashMap<Uuid, String> = store
             .devices()?
             .into_iter()
-            .filter(|d| d.user == device.user)
-            .map(|d| d.id)
+            .map(|d| (d.id, d.user))
             .collect();
-        let rows = rows
+        let changes = rows
             .into_iter()
-            .filter_map(|(seq, row)| {
-                let own = own_user.contains(&row.device_id);
-                roles::withhold_equality_data(row, own).map(|row| (seq, row))
+            .filter_map(|(server_seq, row)| {
+                let sent_by = users.get(&row.device_id).cloned();
+                let change =
+                    if device.role.receive(&row.kind) == roles::Receive::WithoutEqualityData {
+                        let own = sent_by.as_deref() == Some(device.user.as_str());
+                        roles::withhold_equality_data(row, own)?
+                    } else {
+                        row
+                    };
+                Some(PulledChange {
+                    server_seq,
+                    change,
+                    sent_by,
+                })
             })
             .collect();
-        Ok((rows, next))
+        Ok((changes, next, highest))
     })
     .await?;
     Ok(Json(PullResponse {
-        changes: rows
-            .into_iter()
-            .map(|(server_seq, change)| PulledChange { server_seq, change })
-            .collect(),
+        changes,
         next,
         scoped,
+        server_time_ms: Some(now_ms_u64()),
+        device_highest_seq: Some(highest),
     }))
 }

@@ -1,77 +1,24 @@
-//! Who may make and who may receive which kinds of change.
-//!
-//! - **admin**, **staff**: push and receive everything.
-//! - **facilitator**: runs meetings, ballots and contacts in community halls; may neither
-//!   push nor receive the grants kinds ([`is_grants_kind`]: applications, panel, conflicts,
-//!   scores, moderation, decisions, rounds, letters), and receives organisations without
-//!   their equality-monitoring fields unless their own user wrote them
-//!   ([`withhold_equality_data`]).
-//! - **panel**: a panel member. The user's name is their panel member name (the `name` of a
-//!   `panel.member` change); scores and declares conflicts only as themselves
-//!   ([`panel_may_make`]); receives everything except other assessors' score drafts, and
-//!   other assessors' submitted or revised scores for an application only once their own
-//!   submission for it is on the server and they have not declared a conflict on it
-//!   ([`trellis_core::grants::scoring::may_see_others_scores`]).
+//! Who may push and who may receive which kinds of change: the table itself is
+//! [`trellis_core::roles`] (every kind × every role, shared with the laptops' own limit);
+//! here are the server's filters over it. A panel user's name is their panel member name
+//! (the `name` of a staff member's `panel.member` change); they score and declare
+//! conflicts only as themselves ([`panel_may_make`]). A facilitator receives organisations
+//! without their equality-monitoring fields ([`withhold_equality_data`]).
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
 use trellis_store::ChangeRow;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Admin,
-    Staff,
-    Facilitator,
-    Panel,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Staff => "staff",
-            Role::Facilitator => "facilitator",
-            Role::Panel => "panel",
-        }
-    }
-
-    /// May a device of this role push a change of `kind`?
-    pub fn may_make(self, kind: &str) -> bool {
-        !(self == Role::Facilitator && is_grants_kind(kind))
-    }
-
-    /// Does the server withhold anything from this role?
-    pub fn scoped(self) -> bool {
-        matches!(self, Role::Facilitator | Role::Panel)
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "admin" => Ok(Role::Admin),
-            "staff" => Ok(Role::Staff),
-            "facilitator" => Ok(Role::Facilitator),
-            "panel" => Ok(Role::Panel),
-            other => Err(format!(
-                "unknown role {other:?}: choose admin, staff, facilitator or panel"
-            )),
-        }
-    }
-}
+// The table lives in trellis-core: a laptop limits itself by the same one.
+pub use trellis_core::roles::{Push, Receive, Role, ROLES};
 
 // The rule lives in trellis-core: a facilitator's laptop refuses to make these too.
 pub use trellis_core::op::is_grants_kind;
+
+/// Does `role` receive any kind without its equality-monitoring fields?
+pub fn withholds_equality_data(role: Role) -> bool {
+    trellis_core::op::KINDS
+        .iter()
+        .any(|k| role.receive(k) == Receive::WithoutEqualityData)
+}
 
 /// Organisations' equality-monitoring fields: who leads them and whom they serve.
 pub const EQUALITY_FIELDS: [&str; 2] = ["led_by", "communities_served"];
@@ -122,7 +69,7 @@ pub use trellis_core::op::{assessor_of, panel_may_make};
 pub fn forbidden_kinds(role: Role, kinds: &[String]) -> Vec<String> {
     let mut out: Vec<String> = kinds
         .iter()
-        .filter(|k| !role.may_make(k))
+        .filter(|k| !role.may_push(k))
         .cloned()
         .collect();
     out.sort();
@@ -239,8 +186,8 @@ mod tests {
     fn facilitators_make_no_grants_kinds() {
         for kind in trellis_core::op::KINDS {
             let grants = is_grants_kind(kind);
-            assert_eq!(Role::Facilitator.may_make(kind), !grants, "{kind}");
-            assert!(Role::Staff.may_make(kind));
+            assert_eq!(Role::Facilitator.may_push(kind), !grants, "{kind}");
+            assert!(Role::Staff.may_push(kind));
         }
         assert!(is_grants_kind("score.submit"));
         assert!(!is_grants_kind("vote.cast"));

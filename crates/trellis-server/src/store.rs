@@ -12,7 +12,9 @@ use trellis_core::op::Operation;
 use trellis_store::ChangeRow;
 use uuid::Uuid;
 
-use crate::roles::{is_grants_kind, Role};
+use crate::admit::{self, Refusal};
+use crate::roles::{Receive, Role};
+use trellis_store::Store;
 
 /// How long an enrolment code may be used.
 pub const CODE_LIFETIME_MS: i64 = 15 * 60 * 1000;
@@ -38,6 +40,20 @@ pub enum ServerStoreError {
     Gap { expected: i64, got: i64 },
     #[error("stored change is damaged: {0}")]
     Damaged(String),
+    /// The device re-sent a change number the server holds with another change: its
+    /// database is a restored backup or a copy, and must carry on as a new device.
+    #[error("this laptop's change number {first} is not the change the server holds under that number (it holds up to {highest} from this device): this database is a restored backup or a copy of another laptop's, so it carries on as a new device of the same user")]
+    Copied { first: i64, highest: i64 },
+    #[error("the server's replica: {0}")]
+    Replica(#[from] trellis_store::StoreError),
+}
+
+/// What one push came to: the highest change number now held for the device, and the
+/// first change refused (those before it were stored), with why.
+#[derive(Debug, Clone)]
+pub struct PushOutcome {
+    pub acknowledged_seq: i64,
+    pub refused: Option<(ChangeRow, Refusal)>,
 }
 
 /// An enrolled laptop as the server knows it.
@@ -80,9 +96,26 @@ pub trait ServerStore: Send + Sync {
     fn device_for_token(&self, token: &str) -> Result<Option<Device>, ServerStoreError>;
     fn devices(&self) -> Result<Vec<Device>, ServerStoreError>;
     fn revoke(&self, device: Uuid) -> Result<(), ServerStoreError>;
-    /// Stores `rows` (one device's, checked already) once each, all or none; returns the
-    /// highest sequence now held for the device.
-    fn push(&self, device: Uuid, rows: &[ChangeRow]) -> Result<i64, ServerStoreError>;
+    /// Stores `rows` (one device's, in order) once each, up to the first refused: only
+    /// what every laptop can apply (see [`crate::admit`]). `now_ms` is the server's clock.
+    fn push(
+        &self,
+        device: &Device,
+        rows: &[ChangeRow],
+        now_ms: u64,
+    ) -> Result<PushOutcome, ServerStoreError>;
+    /// The highest change number held (stored or refused for good) from `device`: a
+    /// laptop whose own series stops below it is a restored backup or a copy.
+    fn device_highest_seq(&self, device: Uuid) -> Result<i64, ServerStoreError>;
+    /// A new device for the user of `old` (a restored or copied database carrying on
+    /// under a new identity): its token, and the device.
+    fn continue_device(
+        &self,
+        old: &Device,
+        new: Uuid,
+    ) -> Result<(String, Device), ServerStoreError>;
+    /// Every change refused for good, oldest first, for administrators.
+    fn refused(&self) -> Result<Vec<RefusedChange>, ServerStoreError>;
     /// Changes after `after` that `viewer` may receive, at most `limit` scanned, and the next
     /// cursor.
     fn pull(
@@ -91,6 +124,18 @@ pub trait ServerStore: Send + Sync {
         after: i64,
         limit: usize,
     ) -> Result<(Vec<(i64, ChangeRow)>, i64), ServerStoreError>;
+}
+
+/// A change the server refused for good: which device and number, what kind, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RefusedChange {
+    pub device_id: String,
+    pub device_seq: i64,
+    pub change_id: String,
+    pub kind: String,
+    pub error: String,
+    pub reason: String,
+    pub at: String,
 }
 
 pub fn token_hash(token: &str) -> String {
@@ -156,36 +201,192 @@ CREATE TABLE IF NOT EXISTS panel_members (
     name TEXT NOT NULL,
     role TEXT NOT NULL
 );
+-- Changes refused for good: the change number is used up, so the device's later changes
+-- follow it, and no laptop ever receives it.
+CREATE TABLE IF NOT EXISTS refused (
+    device_id TEXT NOT NULL,
+    device_seq INTEGER NOT NULL,
+    change_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    error TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (device_id, device_seq)
+);
+-- A restored or copied laptop database that carried on as a new device of the same user.
+CREATE TABLE IF NOT EXISTS device_continuations (
+    old_id TEXT NOT NULL,
+    new_id TEXT PRIMARY KEY,
+    at TEXT NOT NULL
+);
 ";
 
 pub struct SqliteServerStore {
     conn: Mutex<Connection>,
+    /// Every stored change applied as a laptop applies it, by the laptops' own write path:
+    /// how a push is checked against what the server holds. Rebuilt from `changes` when
+    /// behind (it commits after the log does).
+    replica: Mutex<Store>,
+    /// Holds an in-memory server's replica.
+    _replica_dir: Option<tempfile::TempDir>,
+}
+
+/// Where a server database's replica lives: beside it.
+pub fn replica_path(db: &Path) -> std::path::PathBuf {
+    let mut name = db.file_name().unwrap_or_default().to_os_string();
+    name.push(".replica");
+    db.with_file_name(name)
 }
 
 impl SqliteServerStore {
     pub fn open(path: &Path) -> Result<Self, ServerStoreError> {
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        Self::init(conn)
+        let replica = Store::open_replica(&replica_path(path))?;
+        Self::init(conn, replica, None)
     }
 
     pub fn in_memory() -> Result<Self, ServerStoreError> {
-        Self::init(Connection::open_in_memory()?)
+        let dir = tempfile::tempdir().map_err(|e| {
+            ServerStoreError::Replica(trellis_store::StoreError::Open {
+                path: std::env::temp_dir(),
+                reason: e.to_string(),
+            })
+        })?;
+        let replica = Store::open_replica(&dir.path().join("replica.sqlite3"))?;
+        Self::init(Connection::open_in_memory()?, replica, Some(dir))
     }
 
-    fn init(conn: Connection) -> Result<Self, ServerStoreError> {
+    fn init(
+        conn: Connection,
+        replica: Store,
+        dir: Option<tempfile::TempDir>,
+    ) -> Result<Self, ServerStoreError> {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.execute_batch(SCHEMA)?;
-        Ok(SqliteServerStore {
+        let store = SqliteServerStore {
             conn: Mutex::new(conn),
-        })
+            replica: Mutex::new(replica),
+            _replica_dir: dir,
+        };
+        {
+            let conn = store.conn();
+            let mut replica = store.replica();
+            catch_up(&conn, &mut replica)?;
+        }
+        Ok(store)
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves SQLite consistent (transactions roll back).
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    fn replica(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.replica.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Applies to the replica what the log holds beyond it: after a crash between the log's
+/// commit and the replica's, or on a server that kept its log before it had a replica.
+fn catch_up(conn: &Connection, replica: &mut Store) -> Result<(), ServerStoreError> {
+    loop {
+        let cursor = replica.sync_state()?.pull_cursor;
+        let mut stmt = conn.prepare_cached(
+            "SELECT server_seq, body FROM changes WHERE server_seq > ?1 ORDER BY server_seq LIMIT 1000",
+        )?;
+        let page: Vec<(i64, String)> = stmt
+            .query_map([cursor], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let Some(&(last, _)) = page.last() else {
+            return Ok(());
+        };
+        let rows: Vec<ChangeRow> = page
+            .iter()
+            .map(|(seq, body)| {
+                serde_json::from_str(body)
+                    .map_err(|e| ServerStoreError::Damaged(format!("change {seq}: {e}")))
+            })
+            .collect::<Result<_, _>>()?;
+        replica.apply_remote(&rows, last)?;
+    }
+}
+
+/// The highest change number held from `device`, stored or refused.
+fn last_seq(conn: &Connection, device: &str) -> Result<i64, ServerStoreError> {
+    Ok(conn.query_row(
+        "SELECT max((SELECT COALESCE(MAX(device_seq), 0) FROM changes WHERE device_id = ?1),
+                    (SELECT COALESCE(MAX(device_seq), 0) FROM refused WHERE device_id = ?1))",
+        [device],
+        |r| r.get(0),
+    )?)
+}
+
+/// The id of the change held under (`device`, `seq`), stored or refused.
+fn held_change_id(
+    conn: &Connection,
+    device: &str,
+    seq: i64,
+) -> Result<Option<String>, ServerStoreError> {
+    let stored: Option<String> = conn
+        .query_row(
+            "SELECT json_extract(body, '$.id') FROM changes WHERE device_id = ?1 AND device_seq = ?2",
+            params![device, seq],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if stored.is_some() {
+        return Ok(stored);
+    }
+    Ok(conn
+        .query_row(
+            "SELECT change_id FROM refused WHERE device_id = ?1 AND device_seq = ?2",
+            params![device, seq],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+fn insert_change(tx: &Connection, row: &ChangeRow) -> Result<(), ServerStoreError> {
+    let facts = score_facts(row);
+    let body = serde_json::to_string(row).map_err(|e| ServerStoreError::Damaged(e.to_string()))?;
+    tx.prepare_cached(
+        "INSERT INTO changes (device_id, device_seq, kind, body, application_id, assessor_id, conflicted)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        row.device_id.to_string(),
+        row.device_seq,
+        row.kind,
+        body,
+        facts.application_id.map(|u| u.to_string()),
+        facts.assessor_id.map(|u| u.to_string()),
+        facts.conflicted,
+    ])?;
+    if let Some((member, name, role)) = facts.member {
+        // The replica has refused a reused id already, so this is always a new member.
+        tx.prepare_cached(
+            "INSERT INTO panel_members (member_id, name, role) VALUES (?1, ?2, ?3)
+             ON CONFLICT(member_id) DO NOTHING",
+        )?
+        .execute(params![member.to_string(), name, panel_role_str(role)])?;
+    }
+    Ok(())
+}
+
+fn panel_members_named(conn: &Connection, user: &str) -> Result<Vec<Uuid>, ServerStoreError> {
+    let mut stmt = conn.prepare_cached("SELECT member_id FROM panel_members WHERE name = ?1")?;
+    let ids: Vec<String> = stmt
+        .query_map([user], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    ids.iter()
+        .map(|id| Uuid::parse_str(id).map_err(|e| ServerStoreError::Damaged(e.to_string())))
+        .collect()
+}
+
+fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn device_from_row(
@@ -402,15 +603,7 @@ impl ServerStore for SqliteServerStore {
     }
 
     fn panel_members_of(&self, user: &str) -> Result<Vec<Uuid>, ServerStoreError> {
-        let conn = self.conn();
-        let mut stmt =
-            conn.prepare_cached("SELECT member_id FROM panel_members WHERE name = ?1")?;
-        let ids: Vec<String> = stmt
-            .query_map([user], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        ids.iter()
-            .map(|id| Uuid::parse_str(id).map_err(|e| ServerStoreError::Damaged(e.to_string())))
-            .collect()
+        panel_members_named(&self.conn(), user)
     }
 
     fn device_for_token(&self, token: &str) -> Result<Option<Device>, ServerStoreError> {
@@ -444,18 +637,40 @@ impl ServerStore for SqliteServerStore {
         Ok(())
     }
 
-    fn push(&self, device: Uuid, rows: &[ChangeRow]) -> Result<i64, ServerStoreError> {
+    fn push(
+        &self,
+        device: &Device,
+        rows: &[ChangeRow],
+        now_ms: u64,
+    ) -> Result<PushOutcome, ServerStoreError> {
         let mut conn = self.conn();
+        let mut replica = self.replica();
+        catch_up(&conn, &mut replica)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let id = device.to_string();
-        let mut last: i64 = tx.query_row(
-            "SELECT COALESCE(MAX(device_seq), 0) FROM changes WHERE device_id = ?1",
-            [&id],
-            |r| r.get(0),
-        )?;
+        let id = device.id.to_string();
+        let held = last_seq(&tx, &id)?;
+        let mine = if device.role == Role::Panel {
+            panel_members_named(&tx, &device.user)?
+        } else {
+            Vec::new()
+        };
+        let mut last = held;
+        let mut fresh: Vec<ChangeRow> = Vec::new();
+        let mut refused: Option<(ChangeRow, Refusal)> = None;
         for row in rows {
             if row.device_seq <= last {
-                continue; // already here: pushing twice is harmless
+                // Sent again (an acknowledgement was lost): harmless if it is the same
+                // change; another change under a held number means a copied database.
+                if row.device_seq <= held
+                    && held_change_id(&tx, &id, row.device_seq)?.as_deref()
+                        != Some(row.id.to_string().as_str())
+                {
+                    return Err(ServerStoreError::Copied {
+                        first: row.device_seq,
+                        highest: held,
+                    });
+                }
+                continue;
             }
             if row.device_seq != last + 1 {
                 return Err(ServerStoreError::Gap {
@@ -463,33 +678,116 @@ impl ServerStore for SqliteServerStore {
                     got: row.device_seq,
                 });
             }
-            let facts = score_facts(row);
-            let body =
-                serde_json::to_string(row).map_err(|e| ServerStoreError::Damaged(e.to_string()))?;
-            tx.execute(
-                "INSERT INTO changes (device_id, device_seq, kind, body, application_id, assessor_id, conflicted)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(device_id, device_seq) DO NOTHING",
-                params![
-                    id,
-                    row.device_seq,
-                    row.kind,
-                    body,
-                    facts.application_id.map(|u| u.to_string()),
-                    facts.assessor_id.map(|u| u.to_string()),
-                    facts.conflicted,
-                ],
-            )?;
-            if let Some((member, name, role)) = facts.member {
-                tx.execute(
-                    "INSERT INTO panel_members (member_id, name, role) VALUES (?1, ?2, ?3)
-                     ON CONFLICT(member_id) DO UPDATE SET name = excluded.name, role = excluded.role",
-                    params![member.to_string(), name, panel_role_str(role)],
-                )?;
+            if let Err(refusal) = admit::check_change(row, device.role, &device.user, &mine, now_ms)
+            {
+                refused = Some((row.clone(), refusal));
+                break;
             }
+            fresh.push(row.clone());
             last = row.device_seq;
         }
+        let fresh = &fresh;
+        replica.admit_remote(fresh, now_ms, move |admission| {
+            let kept = admission.refused.as_ref().map_or(fresh.len(), |(i, _)| *i);
+            for row in &fresh[..kept] {
+                insert_change(&tx, row)?;
+            }
+            if let Some((i, rule)) = &admission.refused {
+                refused = Some((fresh[*i].clone(), Refusal::cannot_apply(rule.clone())));
+            }
+            let mut acknowledged_seq = fresh[..kept].last().map_or(held, |r| r.device_seq);
+            if let Some((row, refusal)) = refused.as_ref().filter(|(_, r)| r.set_aside) {
+                tx.execute(
+                    "INSERT INTO refused (device_id, device_seq, change_id, kind, error, reason, at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        id,
+                        row.device_seq,
+                        row.id.to_string(),
+                        row.kind,
+                        refusal.error,
+                        refusal.rule,
+                        now_text()
+                    ],
+                )?;
+                acknowledged_seq = row.device_seq;
+            }
+            let cursor: i64 = tx.query_row(
+                "SELECT COALESCE(MAX(server_seq), 0) FROM changes",
+                [],
+                |r| r.get(0),
+            )?;
+            tx.commit()?;
+            Ok((
+                PushOutcome {
+                    acknowledged_seq,
+                    refused,
+                },
+                cursor,
+            ))
+        })
+    }
+
+    fn device_highest_seq(&self, device: Uuid) -> Result<i64, ServerStoreError> {
+        last_seq(&self.conn(), &device.to_string())
+    }
+
+    fn continue_device(
+        &self,
+        old: &Device,
+        new: Uuid,
+    ) -> Result<(String, Device), ServerStoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let taken: Option<i64> = tx
+            .query_row(
+                "SELECT 1 FROM devices WHERE id = ?1",
+                [new.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if taken.is_some() {
+            return Err(ServerStoreError::DeviceOfAnotherUser {
+                device: new,
+                holder: old.user.clone(),
+            });
+        }
+        let token = new_token();
+        tx.execute(
+            "INSERT INTO devices (id, user, token_hash, enrolled_at) VALUES (?1, ?2, ?3, ?4)",
+            params![new.to_string(), old.user, token_hash(&token), now_text()],
+        )?;
+        tx.execute(
+            "INSERT INTO device_continuations (old_id, new_id, at) VALUES (?1, ?2, ?3)",
+            params![old.id.to_string(), new.to_string(), now_text()],
+        )?;
+        let d = tx.query_row(
+            &format!("{DEVICE_SELECT} WHERE d.id = ?1"),
+            [new.to_string()],
+            device_from_row,
+        )?;
         tx.commit()?;
-        Ok(last)
+        Ok((token, to_device(d)?))
+    }
+
+    fn refused(&self) -> Result<Vec<RefusedChange>, ServerStoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT device_id, device_seq, change_id, kind, error, reason, at FROM refused
+             ORDER BY at, device_id, device_seq",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(RefusedChange {
+                device_id: r.get(0)?,
+                device_seq: r.get(1)?,
+                change_id: r.get(2)?,
+                kind: r.get(3)?,
+                error: r.get(4)?,
+                reason: r.get(5)?,
+                at: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     fn pull(
@@ -559,26 +857,18 @@ impl ServerStore for SqliteServerStore {
             if device == &own {
                 continue; // the device has its own changes
             }
-            let send = match viewer.role {
-                Role::Admin | Role::Staff => true,
-                Role::Facilitator => !is_grants_kind(kind),
-                Role::Panel => match (kind.as_str(), &blind, application, assessor) {
-                    (
-                        "score.draft" | "score.submit" | "score.revise",
-                        Some(blind),
-                        Some(app),
-                        Some(who),
-                    ) => {
-                        if blind.members.contains(who) {
-                            true
-                        } else if kind == "score.draft" {
-                            false
-                        } else {
-                            blind.may_see(&conn, app, *seq)?
-                        }
+            let send = match viewer.role.receive(kind) {
+                Receive::Everything | Receive::WithoutEqualityData => true,
+                Receive::Nothing => false,
+                Receive::OwnOnly => match (&blind, assessor) {
+                    (Some(blind), Some(who)) => blind.members.contains(who),
+                    _ => false,
+                },
+                Receive::BlindScoring => match (&blind, application, assessor) {
+                    (Some(blind), Some(app), Some(who)) => {
+                        blind.members.contains(who) || blind.may_see(&conn, app, *seq)?
                     }
-                    ("score.draft" | "score.submit" | "score.revise", None, _, _) => false,
-                    _ => true,
+                    _ => false,
                 },
             };
             if send {

@@ -30,7 +30,7 @@ pub enum StoreError {
     },
     #[error("{path} already exists; choose a new file name so nothing is overwritten")]
     WouldOverwrite { path: PathBuf },
-    #[error("this laptop is enrolled for sync as a {role}, and grants records (funding rounds, applications, scores, decisions, letters: here {kind}) are made on staff and panel laptops; the sync server would refuse it and hold back every later change, so nothing was saved")]
+    #[error("{}", not_for_role(role, kind))]
     NotForRole { role: String, kind: String },
     #[error("this laptop is enrolled for sync as panel member {name}, so scores and conflict declarations are made here only as {name}; the sync server would refuse this {kind} and hold back every later change, so nothing was saved. Record it on the laptop of the panel member it is for, or on a staff laptop")]
     NotAsYou { name: String, kind: String },
@@ -56,4 +56,13 @@ impl StoreError {
             reason: reason.to_string(),
         }
     }
+}
+
+/// Why a laptop limited to `role` refuses a change of `kind`, in words for that role.
+fn not_for_role(role: &str, kind: &str) -> String {
+    let made_where = match role {
+        "panel" => format!("a panel member's laptop makes only scores, drafts and conflict declarations (this was {kind}); staff record everything else"),
+        _ => format!("grants records (funding rounds, applications, scores, decisions, letters: here {kind}) are made on staff laptops"),
+    };
+    format!("this laptop is enrolled for sync as a {role}, and {made_where}. The sync server would refuse it, so nothing was saved")
 }

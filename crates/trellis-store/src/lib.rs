@@ -21,6 +21,7 @@ pub mod migrations;
 mod open;
 mod organisations;
 mod paths;
+mod recovery;
 mod resolve;
 mod settings;
 mod sync;
@@ -49,7 +50,8 @@ pub use letters::{DraftReport, LetterStateView, LetterStatus, LetterVersionView,
 pub use limit::SyncLimit;
 pub use organisations::{Contact, OrganisationDetail, OrganisationSummary};
 pub use paths::default_db_path;
-pub use sync::{ChangeRow, RemoteApplied, SyncState, MAX_CLOCK_DRIFT_MS};
+pub use recovery::{DeviceChange, SetAside};
+pub use sync::{Admission, ChangeRow, Quarantined, RemoteApplied, SyncState, MAX_CLOCK_DRIFT_MS};
 pub use voting::{
     Attendee, BallotResult, BallotSummary, BallotView, ConflictView, Evidence, IssueSource,
     IssueSummary, MeetingSummary, VoidInfo, VoteRecord, VoteState,

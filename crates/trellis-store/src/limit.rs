@@ -1,8 +1,10 @@
 //! What a laptop enrolled for sync may not make, because the server would refuse it and
 //! every later change would wait behind it in the push (votes included). The rules are
-//! the server's own, from trellis-core; this applies them before anything is written.
+//! the server's own table, `trellis_core::roles`; this applies them before anything is
+//! written.
 
-use trellis_core::op::{assessor_of, is_grants_kind, panel_may_make, Operation};
+use trellis_core::op::{panel_may_make, Operation};
+use trellis_core::roles::{Push, Role};
 use uuid::Uuid;
 
 use crate::{Store, StoreError};
@@ -13,9 +15,18 @@ use crate::{Store, StoreError};
 pub enum SyncLimit {
     /// A facilitator's laptop: no grants records (`trellis_core::op::is_grants_kind`).
     Facilitator,
-    /// A panel member's laptop: scores and conflict declarations only as the panel
-    /// member with this name (the enrolled user's name).
+    /// A panel member's laptop: only scores, drafts and conflict declarations, each as
+    /// the panel member with this name (the enrolled user's name).
     Panel { name: String },
+}
+
+impl SyncLimit {
+    pub fn role(&self) -> Role {
+        match self {
+            SyncLimit::Facilitator => Role::Facilitator,
+            SyncLimit::Panel { .. } => Role::Panel,
+        }
+    }
 }
 
 impl Store {
@@ -27,34 +38,32 @@ impl Store {
 
     /// The first of `ops` this laptop's limit forbids, with why.
     pub(crate) fn check_limit(&self, ops: &[Operation]) -> Result<(), (usize, StoreError)> {
-        match &self.limit {
-            None => Ok(()),
-            Some(SyncLimit::Facilitator) => {
-                match ops.iter().position(|op| is_grants_kind(op.kind())) {
-                    None => Ok(()),
-                    Some(i) => Err((
+        let Some(limit) = &self.limit else {
+            return Ok(());
+        };
+        let role = limit.role();
+        // The ids this panel member scores as, looked up only when a batch needs them.
+        let mut mine: Option<Vec<Uuid>> = None;
+        for (i, op) in ops.iter().enumerate() {
+            match role.push(op.kind()) {
+                Push::Allowed => {}
+                Push::Refused => {
+                    return Err((
                         i,
                         StoreError::NotForRole {
-                            role: "facilitator".into(),
-                            kind: ops[i].kind().to_string(),
+                            role: role.to_string(),
+                            kind: op.kind().to_string(),
                         },
-                    )),
+                    ))
                 }
-            }
-            Some(SyncLimit::Panel { name }) => {
-                if ops.iter().all(|op| assessor_of(op).is_none()) {
-                    return Ok(());
-                }
-                // The ids this panel member scores as: as the server counts them, those
-                // named for the user, including any named in this same batch.
-                let mut mine = self.panel_member_ids_named(name).map_err(|e| (0, e))?;
-                for (i, op) in ops.iter().enumerate() {
-                    if let Operation::PanelMember { id, name: n, .. } = op {
-                        if n == name {
-                            mine.push(*id);
-                        }
+                Push::AsThemselves => {
+                    let SyncLimit::Panel { name } = limit else {
+                        continue;
+                    };
+                    if mine.is_none() {
+                        mine = Some(self.panel_member_ids_named(name).map_err(|e| (i, e))?);
                     }
-                    if !panel_may_make(op, &mine) {
+                    if !panel_may_make(op, mine.as_deref().unwrap_or_default()) {
                         return Err((
                             i,
                             StoreError::NotAsYou {
@@ -64,9 +73,9 @@ impl Store {
                         ));
                     }
                 }
-                Ok(())
             }
         }
+        Ok(())
     }
 
     /// The demo holds a funding round and every panel member's scores: on a laptop

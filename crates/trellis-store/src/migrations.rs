@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[(u32, &str)] = &[
         include_str!("../migrations/0008_letters_from_two_laptops.sql"),
     ),
     (9, include_str!("../migrations/0009_rival_facts.sql")),
+    (10, include_str!("../migrations/0010_sync_trust.sql")),
 ];
 
 /// The schema version this build writes.

@@ -66,6 +66,18 @@ impl Store {
         })
     }
 
+    /// Opens a database that another log can always rebuild (the sync server's replica of
+    /// its change log): commits need not wait for the disk, since a commit lost to a
+    /// power cut is applied again from that log.
+    pub fn open_replica(path: &Path) -> Result<Store, StoreError> {
+        let store = Store::open(path)?;
+        store
+            .conn
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(|e| classify(path, e))?;
+        Ok(store)
+    }
+
     /// Opens an existing database read-only, without migrating or writing anything:
     /// for `doctor` and other inspections of a file that may be damaged.
     pub fn inspect(path: &Path) -> Result<Store, StoreError> {

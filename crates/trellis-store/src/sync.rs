@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use trellis_core::hlc::Hlc;
 use trellis_core::op::Operation;
-use trellis_core::Invalid;
 use uuid::Uuid;
 
 use crate::apply::{wall_clock_ms, write_tables, Stamp};
@@ -39,6 +38,8 @@ pub struct RemoteApplied {
     pub applied: usize,
     /// Already here (sent twice, or this device's own changes coming back).
     pub duplicates: usize,
+    /// Set aside in the quarantine by this page, less any that applied on retry.
+    pub set_aside: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -47,6 +48,8 @@ pub struct SyncState {
     pub pull_cursor: i64,
     /// This device's changes not yet acknowledged by the server.
     pub waiting: i64,
+    /// The number of this device's latest change.
+    pub last_seq: i64,
 }
 
 impl Store {
@@ -108,6 +111,7 @@ impl Store {
             pushed_seq,
             pull_cursor,
             waiting: (last - pushed_seq).max(0),
+            last_seq: last,
         })
     }
 
@@ -131,109 +135,82 @@ impl Store {
 
     /// Applies a page of changes from other devices in one transaction, and moves the pull
     /// cursor to `cursor` in the same transaction, so a crash mid-pull leaves the previous
-    /// consistent state and the page is simply fetched again. A malformed change refuses
-    /// the whole page, naming it; nothing is applied. A gap in another device's series is
-    /// refused (a full replica receives every change, in order).
+    /// consistent state and the page is simply fetched again. A change that cannot be
+    /// applied here (a record it needs has not arrived, a newer Trellis made it, it is
+    /// damaged or its clock is far ahead) never stops the page: it is set aside in the
+    /// quarantine with the reason and tried again after every later page
+    /// ([`Store::quarantined`]). Gaps in other devices' series are expected: the server
+    /// refuses some changes for good, and withholds some from scoped roles.
     pub fn apply_remote(
         &mut self,
         rows: &[ChangeRow],
         cursor: i64,
     ) -> Result<RemoteApplied, StoreError> {
-        self.apply_page(rows, cursor, false)
+        self.apply_pulled(rows.iter().map(|r| (r, None)), cursor, None)
     }
 
     /// [`Store::apply_remote`] for a role-scoped replica (a facilitator's or panel member's
-    /// laptop), from which the server withholds some changes: gaps in other devices'
-    /// series are allowed, and a withheld score may arrive after later changes once it is
-    /// released. Each row is still applied at most once. Such a replica's change log has
-    /// gaps by design; `doctor` checks only the laptop's own series.
+    /// laptop), from which the server withholds some changes. The same rules apply: every
+    /// replica now takes gaps in other devices' series. Kept so callers say which they are.
     pub fn apply_remote_scoped(
         &mut self,
         rows: &[ChangeRow],
         cursor: i64,
     ) -> Result<RemoteApplied, StoreError> {
-        self.apply_page(rows, cursor, true)
+        self.apply_remote(rows, cursor)
     }
 
-    fn apply_page(
+    /// [`Store::apply_remote`] for a page as pulled: each change with the user the server
+    /// says sent it (shown when it is set aside), and the server's clock, so a laptop whose
+    /// own clock is behind does not take the server's recent changes for ones from the
+    /// future.
+    pub fn apply_pulled<'a>(
         &mut self,
-        rows: &[ChangeRow],
+        rows: impl IntoIterator<Item = (&'a ChangeRow, Option<&'a str>)>,
         cursor: i64,
-        allow_gaps: bool,
+        server_now_ms: Option<u64>,
     ) -> Result<RemoteApplied, StoreError> {
         let own = self.device_id.to_string();
         let path = self.path.clone();
+        let now = wall_clock_ms().max(server_now_ms.unwrap_or(0));
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| crate::open::classify(&path, e))?;
-        let last: String = tx.row("SELECT hlc FROM device", [], |r| r.get(0))?;
-        let mut clock: Hlc = last
-            .parse()
-            .map_err(|e| StoreError::damaged("device clock", e))?;
+        let mut clock = device_clock(&tx)?;
         let mut result = RemoteApplied::default();
-        for row in rows {
-            let name = format!("change {}#{}", row.device_id, row.device_seq);
-            let device = row.device_id.to_string();
-            let seen: Option<i64> = tx
+        for (row, sent_by) in rows {
+            let held: Option<i64> = tx
                 .row(
-                    "SELECT 1 FROM change_log WHERE device_id = ?1 AND device_seq = ?2",
-                    params![device, row.device_seq],
+                    "SELECT 1 FROM quarantine WHERE device_id = ?1 AND device_seq = ?2",
+                    params![row.device_id.to_string(), row.device_seq],
                     |r| r.get(0),
                 )
                 .optional()?;
-            if seen.is_some() || device == own {
+            if held.is_some() {
                 result.duplicates += 1;
                 continue;
             }
-            if row.schema_version > LATEST {
-                return Err(Invalid::one(
-                    "sync",
-                    format!("{name} was made by a newer Trellis (schema {}; this one knows {LATEST}); update Trellis to sync", row.schema_version),
-                )
-                .into());
-            }
-            if row.device_seq < 1 {
-                return Err(Invalid::one("sync", format!("{name} has no valid number")).into());
-            }
-            if !allow_gaps {
-                let next: i64 = tx.row(
-                    "SELECT COALESCE(MAX(device_seq), 0) + 1 FROM change_log WHERE device_id = ?1",
-                    [&device],
-                    |r| r.get(0),
-                )?;
-                if row.device_seq != next {
-                    return Err(Invalid::one(
-                        "sync",
-                        format!("{name} arrived out of order (expected number {next} from that device); sync again"),
-                    )
-                    .into());
+            match apply_one(&tx, row, &own, now)? {
+                Outcome::Applied => {
+                    clock = clock.max(row.hlc);
+                    result.applied += 1;
+                }
+                Outcome::Duplicate => result.duplicates += 1,
+                Outcome::Refused(reason) => {
+                    quarantine(&tx, row, sent_by, &reason)?;
+                    result.set_aside += 1;
                 }
             }
-            let op = Operation::decode(&row.kind, row.payload.clone())?;
-            op.check()
-                .map_err(|e| Invalid::one("sync", format!("{name} is not valid: {e}")))?;
-            clock = clock
-                .observe(row.hlc, wall_clock_ms(), MAX_CLOCK_DRIFT_MS)
-                .map_err(|e| Invalid::one("sync", format!("{name}: {e}")))?;
-            let stamp = Stamp {
-                hlc: row.hlc.to_string(),
-                device_id: &device,
-                local: false,
-            };
-            write_tables(&tx, &op, &stamp).map_err(|e| match e {
-                StoreError::Invalid(i) => StoreError::from(Invalid::one(
-                    "sync",
-                    format!("{name} cannot be applied here: {i}"),
-                )),
-                other => other,
-            })?;
-            tx.exec(
-                "INSERT INTO change_log (id, device_id, device_seq, hlc, schema_version, kind, payload)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![row.id.to_string(), device, row.device_seq, stamp.hlc, row.schema_version, row.kind, row.payload.to_string()],
-            )?;
-            result.applied += 1;
+        }
+        let (retried, latest) = retry_quarantine(&tx, &own, now)?;
+        result.applied += retried;
+        result.set_aside = result.set_aside.saturating_sub(retried);
+        if let Some(latest) = latest {
+            clock = clock.max(latest);
+        }
+        if result.applied > 0 {
+            clock = clock.tick(now);
         }
         tx.exec("UPDATE device SET hlc = ?1", [clock.to_string()])?;
         tx.exec(
@@ -242,5 +219,279 @@ impl Store {
         )?;
         tx.commit().map_err(|e| crate::open::classify(&path, e))?;
         Ok(result)
+    }
+
+    /// The server's check of a push: applies `rows` in order, as every laptop will, in one
+    /// transaction, stopping at the first that cannot be applied (not set aside: refused,
+    /// with why). `keep` then stores what was admitted elsewhere (the server's log) and
+    /// returns the cursor to record; only if it succeeds is this transaction committed,
+    /// so this replica never holds a change its caller did not keep.
+    pub fn admit_remote<T, E: From<StoreError>>(
+        &mut self,
+        rows: &[ChangeRow],
+        now_ms: u64,
+        keep: impl FnOnce(&Admission) -> Result<(T, i64), E>,
+    ) -> Result<T, E> {
+        let own = self.device_id.to_string();
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| StoreError::from(crate::open::classify(&path, e)))?;
+        let mut admission = Admission::default();
+        for (i, row) in rows.iter().enumerate() {
+            match apply_one(&tx, row, &own, now_ms)? {
+                Outcome::Applied => admission.admitted += 1,
+                Outcome::Duplicate => admission.duplicates += 1,
+                Outcome::Refused(reason) => {
+                    admission.refused = Some((i, reason));
+                    break;
+                }
+            }
+        }
+        let (value, cursor) = keep(&admission)?;
+        tx.exec(
+            "UPDATE sync_state SET pull_cursor = max(pull_cursor, ?1)",
+            [cursor],
+        )
+        .map_err(StoreError::from)?;
+        tx.commit()
+            .map_err(|e| StoreError::from(crate::open::classify(&path, e)))?;
+        Ok(value)
+    }
+
+    /// Changes received but set aside, oldest first: who sent them and why they wait.
+    pub fn quarantined(&self) -> Result<Vec<Quarantined>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT device_id, device_seq, change_id, kind, sent_by, reason, first_seen
+             FROM quarantine ORDER BY first_seen, device_id, device_seq",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Quarantined {
+                device_id: r.get(0)?,
+                device_seq: r.get(1)?,
+                change_id: r.get(2)?,
+                kind: r.get(3)?,
+                sent_by: r.get(4)?,
+                reason: r.get(5)?,
+                first_seen: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// What the server's check of a push found: how many changes it admitted, and the first
+/// it refused (its index in the push) with why.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Admission {
+    pub admitted: usize,
+    pub duplicates: usize,
+    pub refused: Option<(usize, String)>,
+}
+
+/// A received change waiting in the quarantine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Quarantined {
+    pub device_id: String,
+    pub device_seq: i64,
+    pub change_id: String,
+    pub kind: String,
+    pub sent_by: Option<String>,
+    pub reason: String,
+    pub first_seen: String,
+}
+
+enum Outcome {
+    Applied,
+    Duplicate,
+    /// Cannot be applied here: why, in words.
+    Refused(String),
+}
+
+fn device_clock(tx: &rusqlite::Transaction) -> Result<Hlc, StoreError> {
+    let last: String = tx.row("SELECT hlc FROM device", [], |r| r.get(0))?;
+    last.parse()
+        .map_err(|e| StoreError::damaged("device clock", e))
+}
+
+/// Applies one received change through the same table writes as a local one, in a
+/// savepoint so that a refusal leaves nothing of it. Only storage failures are errors;
+/// a change this laptop cannot apply is `Refused` with the reason.
+fn apply_one(
+    tx: &rusqlite::Transaction,
+    row: &ChangeRow,
+    own: &str,
+    now_ms: u64,
+) -> Result<Outcome, StoreError> {
+    let device = row.device_id.to_string();
+    if device == own {
+        return Ok(Outcome::Duplicate);
+    }
+    let seen: Option<String> = tx
+        .row(
+            "SELECT id FROM change_log WHERE device_id = ?1 AND device_seq = ?2",
+            params![device, row.device_seq],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if seen.is_some() {
+        return Ok(Outcome::Duplicate);
+    }
+    if row.schema_version > LATEST {
+        return Ok(Outcome::Refused(format!(
+            "it was made by a newer Trellis (schema {}; this one knows {LATEST}): update Trellis on this laptop",
+            row.schema_version
+        )));
+    }
+    if row.device_seq < 1 {
+        return Ok(Outcome::Refused(
+            "its change number is not 1 or more".into(),
+        ));
+    }
+    let op = match Operation::decode(&row.kind, row.payload.clone()) {
+        Ok(op) => op,
+        Err(e) => return Ok(Outcome::Refused(format!("it cannot be read: {e}"))),
+    };
+    if let Err(e) = op.check() {
+        return Ok(Outcome::Refused(format!("it is not valid: {e}")));
+    }
+    let taken: Option<i64> = tx
+        .row(
+            "SELECT 1 FROM change_log WHERE id = ?1",
+            [row.id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if taken.is_some() {
+        return Ok(Outcome::Refused(format!(
+            "its change id {} is already another change's",
+            row.id
+        )));
+    }
+    if let Err(e) = trellis_core::hlc::check_ahead(row.hlc, now_ms, MAX_CLOCK_DRIFT_MS) {
+        return Ok(Outcome::Refused(e.to_string()));
+    }
+    tx.execute_batch("SAVEPOINT received")?;
+    let stamp = Stamp {
+        hlc: row.hlc.to_string(),
+        device_id: &device,
+        local: false,
+    };
+    let written = write_tables(tx, &op, &stamp).and_then(|()| {
+        tx.exec(
+            "INSERT INTO change_log (id, device_id, device_seq, hlc, schema_version, kind, payload)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                row.id.to_string(),
+                device,
+                row.device_seq,
+                stamp.hlc,
+                row.schema_version,
+                row.kind,
+                row.payload.to_string()
+            ],
+        )
+        .map(drop)
+        .map_err(StoreError::from)
+    });
+    match written {
+        Ok(()) => {
+            tx.execute_batch("RELEASE received")?;
+            Ok(Outcome::Applied)
+        }
+        Err(StoreError::Invalid(i)) => {
+            tx.execute_batch("ROLLBACK TO received; RELEASE received")?;
+            Ok(Outcome::Refused(format!("it cannot be applied: {i}")))
+        }
+        Err(other) => {
+            tx.execute_batch("ROLLBACK TO received; RELEASE received")?;
+            Err(other)
+        }
+    }
+}
+
+fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn quarantine(
+    tx: &rusqlite::Transaction,
+    row: &ChangeRow,
+    sent_by: Option<&str>,
+    reason: &str,
+) -> Result<(), StoreError> {
+    let json = serde_json::to_string(row).map_err(|e| StoreError::damaged("received change", e))?;
+    tx.exec(
+        "INSERT INTO quarantine (device_id, device_seq, change_id, kind, sent_by, row_json, reason, first_seen)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (device_id, device_seq) DO UPDATE SET reason = excluded.reason",
+        params![
+            row.device_id.to_string(),
+            row.device_seq,
+            row.id.to_string(),
+            row.kind,
+            sent_by,
+            json,
+            reason,
+            now_text()
+        ],
+    )?;
+    Ok(())
+}
+
+/// Tries every quarantined change again, passes until one applies nothing more (a change
+/// may need another that was itself waiting). Returns how many applied and the latest
+/// clock among them.
+fn retry_quarantine(
+    tx: &rusqlite::Transaction,
+    own: &str,
+    now_ms: u64,
+) -> Result<(usize, Option<Hlc>), StoreError> {
+    let mut applied = 0;
+    let mut latest: Option<Hlc> = None;
+    loop {
+        let waiting: Vec<(String, i64, String)> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT device_id, device_seq, row_json FROM quarantine
+                 ORDER BY first_seen, device_id, device_seq",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let mut progress = false;
+        for (device, seq, json) in waiting {
+            let outcome = match serde_json::from_str::<ChangeRow>(&json) {
+                Ok(row) => {
+                    let outcome = apply_one(tx, &row, own, now_ms)?;
+                    if matches!(outcome, Outcome::Applied) {
+                        latest = latest.max(Some(row.hlc));
+                    }
+                    outcome
+                }
+                Err(e) => Outcome::Refused(format!("it cannot be read: {e}")),
+            };
+            match outcome {
+                Outcome::Applied | Outcome::Duplicate => {
+                    if matches!(outcome, Outcome::Applied) {
+                        applied += 1;
+                        progress = true;
+                    }
+                    tx.exec(
+                        "DELETE FROM quarantine WHERE device_id = ?1 AND device_seq = ?2",
+                        params![device, seq],
+                    )?;
+                }
+                Outcome::Refused(reason) => {
+                    tx.exec(
+                        "UPDATE quarantine SET reason = ?3 WHERE device_id = ?1 AND device_seq = ?2",
+                        params![device, seq, reason],
+                    )?;
+                }
+            }
+        }
+        if !progress {
+            return Ok((applied, latest));
+        }
     }
 }

@@ -172,12 +172,22 @@ fn a_laptop_limited_to_a_panel_member_scores_only_as_them() {
         Err(StoreError::NotAsYou { .. })
     ));
     assert!(fresh.is_empty().unwrap() && fresh.local_changes_after(0, 10).unwrap().is_empty());
-    // Other records are not the panel limit's business.
-    laptop
-        .add_organisation(&OrganisationInput {
-            name: "Hope Kitchen".into(),
-            org_ref: "GB-CHC-1100001".into(),
-            ..Default::default()
-        })
-        .unwrap();
+    // Nothing outside the panel's own work: the server's role table refuses it.
+    match laptop.add_organisation(&OrganisationInput {
+        name: "Hope Kitchen".into(),
+        org_ref: "GB-CHC-1100001".into(),
+        ..Default::default()
+    }) {
+        Err(StoreError::NotForRole { role, kind }) => {
+            assert_eq!(
+                (role.as_str(), kind.as_str()),
+                ("panel", "organisation.create")
+            )
+        }
+        other => panic!("a panel laptop made an organisation: {other:?}"),
+    }
+    assert!(matches!(
+        laptop.add_panel_member("Dr Ife Adeyemi", PanelRole::Chair),
+        Err(StoreError::NotForRole { .. })
+    ));
 }

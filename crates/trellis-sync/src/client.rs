@@ -18,7 +18,8 @@ use uuid::Uuid;
 
 use crate::token::{self, TokenStore};
 use crate::wire::{
-    EnrolRequest, EnrolResponse, ErrorBody, PullResponse, PushRequest, PushResponse,
+    ContinueRequest, EnrolRequest, EnrolResponse, ErrorBody, PullResponse, PushRequest,
+    PushResponse,
 };
 
 /// Changes per push request (well under the server's body limit).
@@ -39,8 +40,13 @@ pub enum SyncError {
         status: u16,
         error: String,
         reason: String,
-        expected: Option<i64>,
+        /// The whole refusal, with which change and what the server holds.
+        detail: Box<ErrorBody>,
     },
+    /// The server holds changes from this device that this database does not: it is a
+    /// restored backup or a copy, and carries on as a new device from change `from`.
+    #[error("this database is a restored backup or a copy of another laptop's (the server holds this device's changes from number {from} that are not here)")]
+    Copied { from: i64 },
     #[error("the sync server's answer was not understood: {0}")]
     BadAnswer(String),
     #[error("could not prepare this laptop's changes for sending: {0}")]
@@ -331,13 +337,13 @@ fn answer<T: serde::de::DeserializeOwned>(
     let body: ErrorBody = serde_json::from_slice(&bytes).unwrap_or_else(|_| ErrorBody {
         error: status.canonical_reason().unwrap_or("error").into(),
         reason: String::from_utf8_lossy(&bytes).chars().take(300).collect(),
-        expected: None,
+        ..ErrorBody::default()
     });
     Err(SyncError::Refused {
         status: status.as_u16(),
-        error: body.error,
-        reason: body.reason,
-        expected: body.expected,
+        error: body.error.clone(),
+        reason: body.reason.clone(),
+        detail: Box::new(body),
     })
 }
 
@@ -388,11 +394,35 @@ fn unsent_kinds(store: &Store) -> Result<Vec<String>, SyncError> {
     Ok(kinds.into_iter().collect())
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SyncReport {
     pub pushed: i64,
     pub pulled: usize,
     pub duplicates: usize,
+    /// This laptop's changes the server refused for good in this sync (set aside here).
+    pub set_aside: usize,
+    /// Received changes this laptop could not apply yet (quarantined) in this sync.
+    pub quarantined: usize,
+    /// Unsent changes stamped again after this laptop's clock was put right.
+    pub restamped: usize,
+    /// This laptop's clock against the server's, when they differ by more than the bound.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clock: Option<String>,
+    /// This database was a restored backup or a copy and carried on as a new device.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continued: Option<Continued>,
+}
+
+/// A restored or copied database now syncing as a new device of the same user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Continued {
+    pub old_device: Uuid,
+    pub new_device: Uuid,
+    /// Unsent changes that moved to the new device, to be sent again.
+    pub moved: usize,
+    /// The new device's token: kept with the credentials, never printed.
+    #[serde(skip)]
+    pub token: String,
 }
 
 /// One full sync: push until everything is acknowledged, then pull until nothing is left.
@@ -402,34 +432,159 @@ pub fn sync(store: &mut Store) -> Result<SyncReport, SyncError> {
 }
 
 /// [`sync`] with credentials already loaded (reading the token may mean asking the OS
-/// credential store); records the time it finished in them and in the settings file.
+/// credential store); records the time it finished in them and in the settings file. A
+/// database found to be a restored backup or a copy keeps its new device's token.
 pub fn sync_as(store: &mut Store, creds: &mut Credentials) -> Result<SyncReport, SyncError> {
-    let report = sync_with(store, &creds.server, &creds.token)?;
+    let mut session = Session::new(&creds.server, &creds.token);
+    let result = sync_session(store, &mut session);
+    if let Some(continued) = &session.continued {
+        creds.token = continued.token.clone();
+        creds.device_id = Some(continued.new_device);
+        creds.keep(store.path())?;
+    }
+    let report = result?;
     creds.last_sync = Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     creds.save(store.path())?;
     Ok(report)
 }
 
-/// [`sync`] against an explicit server and token (no settings file).
+/// [`sync`] against an explicit server and token (no settings file). If the database
+/// carries on as a new device, the report holds the new token.
 pub fn sync_with(store: &mut Store, server: &str, token: &str) -> Result<SyncReport, SyncError> {
-    let pushed = push_all(store, server, token)?;
-    let (pulled, duplicates) = pull_all(store, server, token)?;
-    Ok(SyncReport {
-        pushed,
-        pulled,
-        duplicates,
-    })
+    let mut session = Session::new(server, token);
+    sync_session(store, &mut session)
+}
+
+/// What one sync learns as it goes.
+struct Session {
+    server: String,
+    token: String,
+    report: SyncReport,
+    continued: Option<Continued>,
+    /// The server's clock at its last answer, and this laptop's at the same moment.
+    clocks: Option<(u64, u64)>,
+}
+
+impl Session {
+    fn new(server: &str, token: &str) -> Session {
+        Session {
+            server: server.into(),
+            token: token.into(),
+            report: SyncReport::default(),
+            continued: None,
+            clocks: None,
+        }
+    }
+
+    fn saw_server_time(&mut self, server_ms: Option<u64>) {
+        if let Some(server_ms) = server_ms {
+            self.clocks = Some((server_ms, wall_ms()));
+        }
+    }
+
+    /// How far this laptop's clock is ahead of the server's (negative: behind).
+    fn skew_ms(&self) -> Option<i64> {
+        self.clocks
+            .map(|(server, here)| here as i64 - server as i64)
+    }
+}
+
+fn wall_ms() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0)
+}
+
+/// This laptop's clock against the server's in a sentence, when they differ by more than
+/// the bound the server keeps to.
+pub fn clock_warning(skew_ms: i64) -> Option<String> {
+    let bound = trellis_store::MAX_CLOCK_DRIFT_MS as i64;
+    let words = trellis_core::hlc::human_duration(skew_ms.unsigned_abs());
+    if skew_ms > bound {
+        Some(format!("this laptop's clock is {words} ahead of the server's: correct the date and time, then sync again"))
+    } else if skew_ms < -bound {
+        Some(format!("this laptop's clock is {words} behind the server's: correct the date and time, or changes made here will seem older than they are"))
+    } else {
+        None
+    }
+}
+
+fn sync_session(store: &mut Store, session: &mut Session) -> Result<SyncReport, SyncError> {
+    // A copy found while pushing or pulling carries on as a new device, then syncs again;
+    // at most twice, so a server that keeps saying so cannot loop us.
+    for _ in 0..3 {
+        match push_changes(store, session).and_then(|()| pull_changes(store, session)) {
+            Err(SyncError::Copied { from }) if session.continued.is_none() => {
+                continue_as_new_device(store, session, from)?;
+            }
+            Err(e) => return Err(e),
+            Ok(()) => {
+                session.report.clock = session.skew_ms().and_then(clock_warning);
+                session.report.continued = session.continued.clone();
+                return Ok(session.report.clone());
+            }
+        }
+    }
+    Err(SyncError::BadAnswer(
+        "the server kept saying this database is a copy; sync again later".into(),
+    ))
+}
+
+/// Asks the server for a new device of the same user, then moves this laptop's unsent
+/// changes from `from` on to it (see `Store::continue_as_new_device`).
+fn continue_as_new_device(
+    store: &mut Store,
+    session: &mut Session,
+    from: i64,
+) -> Result<(), SyncError> {
+    let old = store.device_id();
+    let new = Uuid::now_v7();
+    let got: EnrolResponse = answer(
+        &session.server,
+        http()
+            .post(url(&session.server, "/v1/continue"))
+            .bearer_auth(&session.token)
+            .json(&ContinueRequest { device_id: new })
+            .send(),
+    )?;
+    let moved = store.continue_as_new_device(
+        new,
+        from,
+        &format!("the server held changes from device {old} that this database did not have (from change {from}): it was restored from a backup or copied from another laptop"),
+    )?;
+    session.token = got.token.clone();
+    session.continued = Some(Continued {
+        old_device: old,
+        new_device: new,
+        moved,
+        token: got.token,
+    });
+    Ok(())
 }
 
 /// Pushes this device's waiting changes, a page at a time, until the server has
-/// acknowledged them all; returns how many were acknowledged.
+/// acknowledged them all; returns how many were acknowledged (a change the server
+/// refused for good counts: it is set aside here).
 pub fn push_all(store: &mut Store, server: &str, token: &str) -> Result<i64, SyncError> {
+    let start = store.sync_state()?.pushed_seq;
+    let mut session = Session::new(server, token);
+    push_changes(store, &mut session)?;
+    Ok(store.sync_state()?.pushed_seq - start)
+}
+
+fn push_changes(store: &mut Store, session: &mut Session) -> Result<(), SyncError> {
     let client = http();
-    let auth = format!("Bearer {token}");
+    let auth = format!("Bearer {}", session.token);
+    let server = session.server.clone();
     let schema_version = store.schema_version()?;
     let start = store.sync_state()?.pushed_seq;
+    let mut restamped = false;
     for _ in 0..MAX_ROUNDS {
         let state = store.sync_state()?;
+        if state.pushed_seq > state.last_seq {
+            // The server holds changes under numbers this database never made.
+            return Err(SyncError::Copied {
+                from: state.last_seq + 1,
+            });
+        }
         if state.waiting == 0 {
             break;
         }
@@ -439,57 +594,137 @@ pub fn push_all(store: &mut Store, server: &str, token: &str) -> Result<i64, Syn
             changes,
         };
         let body = gzip_json(&req)?;
-        let ack: PushResponse = exchange(server, || {
+        let sent = exchange::<PushResponse>(&server, || {
             client
-                .post(url(server, "/v1/push"))
+                .post(url(&server, "/v1/push"))
                 .header("Authorization", &auth)
                 .header("Content-Type", "application/json")
                 .header("Content-Encoding", "gzip")
                 .body(body.clone())
-        })?;
-        if ack.acknowledged_seq <= state.pushed_seq {
-            return Err(SyncError::BadAnswer(format!(
-                "the server acknowledged nothing new (at {}); try again",
+        });
+        let ack = match sent {
+            Ok(ack) => {
+                session.saw_server_time(ack.server_time_ms);
                 ack.acknowledged_seq
+            }
+            Err(SyncError::Refused { error, detail, .. }) if error == "device_copied" => {
+                return Err(SyncError::Copied {
+                    from: detail.expected.unwrap_or(state.pushed_seq + 1),
+                })
+            }
+            Err(SyncError::Refused {
+                status,
+                error,
+                reason,
+                detail,
+            }) if detail.change.is_some() => {
+                session.saw_server_time(detail.server_time_ms);
+                if let Some(ack) = detail.acknowledged_seq.filter(|a| *a > state.pushed_seq) {
+                    store.acknowledge_push(ack.min(state.last_seq))?;
+                }
+                let change = detail.change.clone();
+                match change {
+                    Some(change) if detail.set_aside => {
+                        store.record_set_aside(change.device_seq, &error, &reason)?;
+                        session.report.set_aside += 1;
+                        continue;
+                    }
+                    Some(_) if error == "clock_ahead" => {
+                        // Put right by stamping the unsent changes again, once this
+                        // laptop's clock agrees with the server's.
+                        let fixed = session
+                            .skew_ms()
+                            .is_some_and(|skew| clock_warning(skew).is_none());
+                        if let (false, true, Some(server_ms)) =
+                            (restamped, fixed, detail.server_time_ms)
+                        {
+                            session.report.restamped += store.restamp_unsent(server_ms)?;
+                            restamped = true;
+                            continue;
+                        }
+                        let reason = session.skew_ms().and_then(clock_warning).unwrap_or(reason);
+                        return Err(SyncError::Refused {
+                            status,
+                            error,
+                            reason,
+                            detail,
+                        });
+                    }
+                    _ => {
+                        return Err(SyncError::Refused {
+                            status,
+                            error,
+                            reason,
+                            detail,
+                        })
+                    }
+                }
+            }
+            Err(e) => return Err(e),
+        };
+        if ack > state.last_seq {
+            return Err(SyncError::Copied {
+                from: state.last_seq + 1,
+            });
+        }
+        if ack <= state.pushed_seq {
+            return Err(SyncError::BadAnswer(format!(
+                "the server acknowledged nothing new (at {ack}); try again"
             )));
         }
-        store.acknowledge_push(ack.acknowledged_seq)?;
+        store.acknowledge_push(ack)?;
     }
-    Ok(store.sync_state()?.pushed_seq - start)
+    session.report.pushed += store.sync_state()?.pushed_seq - start;
+    Ok(())
 }
 
 /// Pulls pages after this laptop's cursor until there are none, applying each page and
 /// moving the cursor in one transaction; returns (applied, duplicates).
 pub fn pull_all(store: &mut Store, server: &str, token: &str) -> Result<(usize, usize), SyncError> {
+    let mut session = Session::new(server, token);
+    pull_changes(store, &mut session)?;
+    Ok((session.report.pulled, session.report.duplicates))
+}
+
+fn pull_changes(store: &mut Store, session: &mut Session) -> Result<(), SyncError> {
     let client = http();
-    let auth = format!("Bearer {token}");
-    let (mut pulled, mut duplicates) = (0, 0);
+    let auth = format!("Bearer {}", session.token);
+    let server = session.server.clone();
     for _ in 0..MAX_ROUNDS {
-        let cursor = store.sync_state()?.pull_cursor;
-        let page: PullResponse = exchange(server, || {
+        let state = store.sync_state()?;
+        let cursor = state.pull_cursor;
+        let page: PullResponse = exchange(&server, || {
             client
                 .get(url(
-                    server,
+                    &server,
                     &format!("/v1/pull?after={cursor}&limit={PULL_PAGE}"),
                 ))
                 .header("Authorization", &auth)
         })?;
+        session.saw_server_time(page.server_time_ms);
+        if page.device_highest_seq.is_some_and(|h| h > state.last_seq) {
+            return Err(SyncError::Copied {
+                from: state.last_seq + 1,
+            });
+        }
         if page.next <= cursor && page.changes.is_empty() {
             break;
         }
-        let rows: Vec<_> = page.changes.into_iter().map(|c| c.change).collect();
-        let applied = if page.scoped {
-            store.apply_remote_scoped(&rows, page.next.max(cursor))?
-        } else {
-            store.apply_remote(&rows, page.next.max(cursor))?
-        };
-        pulled += applied.applied;
-        duplicates += applied.duplicates;
+        let applied = store.apply_pulled(
+            page.changes
+                .iter()
+                .map(|c| (&c.change, c.sent_by.as_deref())),
+            page.next.max(cursor),
+            page.server_time_ms,
+        )?;
+        session.report.pulled += applied.applied;
+        session.report.duplicates += applied.duplicates;
+        session.report.quarantined += applied.set_aside;
         if page.next <= cursor {
             break;
         }
     }
-    Ok((pulled, duplicates))
+    Ok(())
 }
 
 /// What `trellis sync status` shows.
@@ -508,11 +743,23 @@ pub struct SyncStatus {
     pub reason: Option<String>,
     /// Where the device token is kept, in a sentence (absent before enrolment).
     pub token_kept: Option<String>,
+    /// This laptop's changes the server refused for good, set aside here.
+    pub set_aside: Vec<trellis_store::SetAside>,
+    /// Changes received that this laptop cannot apply yet, with who sent them and why.
+    pub quarantined: Vec<trellis_store::Quarantined>,
+    /// This laptop's clock against the server's, when they differ by more than allowed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clock: Option<String>,
+    /// Each time this database found it was a restored backup or a copy.
+    pub restored: Vec<trellis_store::DeviceChange>,
 }
 
 /// The sync state, asking the server (briefly) whether it is reachable and has anything new.
 pub fn status(store: &Store) -> Result<SyncStatus, SyncError> {
     let state = store.sync_state()?;
+    let set_aside = store.set_aside()?;
+    let quarantined = store.quarantined()?;
+    let restored = store.device_history()?;
     let Some(creds) = Credentials::load(store.path())? else {
         return Ok(SyncStatus {
             state: "not enrolled".into(),
@@ -523,6 +770,10 @@ pub fn status(store: &Store) -> Result<SyncStatus, SyncError> {
             last_sync: None,
             reason: None,
             token_kept: None,
+            set_aside,
+            quarantined,
+            clock: None,
+            restored,
         });
     };
     let res = http()
@@ -534,9 +785,19 @@ pub fn status(store: &Store) -> Result<SyncStatus, SyncError> {
         // A status check must answer quickly, whatever the network.
         .timeout(Duration::from_secs(5))
         .send();
+    let asked = wall_ms();
+    let mut clock = None;
     let (word, reason) = match answer::<PullResponse>(&creds.server, res) {
-        Ok(page) if state.waiting == 0 && page.next <= state.pull_cursor => ("synced", None),
-        Ok(_) => ("waiting", None),
+        Ok(page) => {
+            clock = page
+                .server_time_ms
+                .and_then(|server| clock_warning(asked as i64 - server as i64));
+            if state.waiting == 0 && page.next <= state.pull_cursor {
+                ("synced", None)
+            } else {
+                ("waiting", None)
+            }
+        }
         Err(e @ SyncError::Offline { .. }) => ("offline", Some(e.to_string())),
         Err(e) => ("refused", Some(e.to_string())),
     };
@@ -550,6 +811,10 @@ pub fn status(store: &Store) -> Result<SyncStatus, SyncError> {
         waiting: state.waiting,
         last_sync: creds.last_sync,
         reason,
+        set_aside,
+        quarantined,
+        clock,
+        restored,
     })
 }
 

@@ -39,6 +39,9 @@ pub struct PushRequest {
 pub struct PushResponse {
     /// The highest device sequence the server now holds for this device.
     pub acknowledged_seq: i64,
+    /// The server's clock (Unix milliseconds), so a laptop can tell its own is wrong.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_time_ms: Option<u64>,
 }
 
 /// One change as pulled, with its place in the server's log.
@@ -46,6 +49,10 @@ pub struct PushResponse {
 pub struct PulledChange {
     pub server_seq: i64,
     pub change: ChangeRow,
+    /// The user the sending laptop syncs as: shown if this laptop must set the change
+    /// aside.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_by: Option<String>,
 }
 
 /// `GET /v1/pull?after=N&limit=M`.
@@ -57,14 +64,51 @@ pub struct PullResponse {
     /// True when the server withholds some changes from this device's role, so other
     /// devices' series arrive with gaps (and withheld scores may arrive later, released).
     pub scoped: bool,
+    /// The server's clock (Unix milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_time_ms: Option<u64>,
+    /// The highest change number the server holds from the pulling device: a laptop
+    /// whose own series stops below it is a restored backup or a copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_highest_seq: Option<i64>,
+}
+
+/// `POST /v1/continue`, with the old device's token: a restored or copied database
+/// carries on as `device_id`, a new device of the same user. Answered like an enrolment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContinueRequest {
+    pub device_id: Uuid,
+}
+
+/// A pushed change the server refused: which one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedRef {
+    pub device_seq: i64,
+    pub change_id: Uuid,
+    pub kind: String,
 }
 
 /// Every refusal: a short machine-readable `error` and a sentence for a person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: String,
     pub reason: String,
-    /// On a gap (409 `gap`): the device sequence the server expects next.
+    /// On a gap (409 `gap`): the device sequence the server expects next. On a copied
+    /// database (409 `device_copied`): the first change number that differs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected: Option<i64>,
+    /// On a refused change: the highest change number now held for this device (the
+    /// changes before the refused one were stored; a change set aside counts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged_seq: Option<i64>,
+    /// On a refused change: which one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<RefusedRef>,
+    /// On a refused change: true when it is refused for good (the laptop sets it aside
+    /// and carries on); false when the laptop can put it right and send it again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub set_aside: bool,
+    /// On a clock refusal: the server's clock (Unix milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_time_ms: Option<u64>,
 }

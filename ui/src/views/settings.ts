@@ -25,6 +25,17 @@ function facts(v: SyncView | null): HTMLElement {
     ...fact("Last sync", "settings-last-sync", v.last_sync ?? "Never"),
     ...fact("Changes waiting to be sent", "settings-waiting", String(v.waiting)),
     ...fact("Device token", "settings-token-kept", v.token_kept ?? NOT_YET_KEPT),
+    ...(v.clock ? fact("Clock", "settings-clock", v.clock) : []),
+    ...(v.notices.length > 0
+      ? [
+          h("dt", {}, "To check"),
+          h(
+            "dd",
+            { id: "settings-notices", "data-testid": "settings-notices" },
+            h("ul", {}, ...v.notices.map((n) => h("li", {}, n))),
+          ),
+        ]
+      : []),
   );
 }
 
