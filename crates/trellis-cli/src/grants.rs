@@ -219,25 +219,32 @@ pub fn application(
             received,
         } => {
             let r = store.resolve_round(&round)?;
-            let org = if new {
-                store.add_organisation(&trellis_core::organisation::OrganisationInput {
-                    org_ref: trellis_core::org_ref::suggest_unregistered(&organisation),
-                    name: organisation.clone(),
-                    ..Default::default()
-                })?
-            } else {
-                store.resolve_organisation(&organisation)?
-            };
-            let id = store.add_application(&ApplicationInput {
+            let input = ApplicationInput {
                 round_id: r.to_string(),
-                organisation_id: org.to_string(),
+                organisation_id: String::new(),
                 formats,
                 answers,
                 summary,
                 amount_gbp: amount,
                 core_funding: core,
                 received_on: received.unwrap_or_else(|| today.to_string()),
-            })?;
+            };
+            let id = if new {
+                let group = trellis_core::organisation::OrganisationInput {
+                    org_ref: trellis_core::org_ref::suggest_unregistered(&organisation),
+                    name: organisation.clone(),
+                    ..Default::default()
+                };
+                store
+                    .add_application_for_new_organisation(&group, &input)?
+                    .1
+            } else {
+                let org = store.resolve_organisation(&organisation)?;
+                store.add_application(&ApplicationInput {
+                    organisation_id: org.to_string(),
+                    ..input
+                })?
+            };
             println!("{id}");
         }
         ApplicationCommand::Import { round, file } => {

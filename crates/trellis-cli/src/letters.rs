@@ -261,15 +261,17 @@ pub fn letter(store: &mut Store, cmd: LetterCommand, today: NaiveDate) -> anyhow
             lines,
             sign_off,
         } => {
+            let mut values = Vec::new();
             if let Some(p) = programme {
-                store.set_setting(settings::PROGRAMME_NAME, &Value::from(p))?;
+                values.push((settings::PROGRAMME_NAME, Value::from(p)));
             }
             if !lines.is_empty() {
-                store.set_setting(settings::LETTERHEAD_ADDRESS, &Value::from(lines))?;
+                values.push((settings::LETTERHEAD_ADDRESS, Value::from(lines)));
             }
             if let Some(s) = sign_off {
-                store.set_setting(settings::LETTER_SIGN_OFF, &Value::from(s))?;
+                values.push((settings::LETTER_SIGN_OFF, Value::from(s)));
             }
+            store.set_settings(&values)?;
             let s = store.settings()?;
             println!("{}", s.programme_name);
             for l in &s.letterhead_address {

@@ -18,6 +18,7 @@ use trellis_store::{Store, StoreError};
 use args::{Cli, Command};
 
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -30,6 +31,25 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// `trellis org list | head` closes our stdout early. Rust ignores SIGPIPE, so the next
+/// `println!` would panic ("failed printing to stdout"); with the default action the
+/// process ends quietly the moment the reader has gone, as Unix tools do (status 141 in
+/// a shell). Sockets are unaffected: the standard library writes to them with
+/// MSG_NOSIGNAL (Linux) or SO_NOSIGPIPE (macOS), so a closed server connection is still
+/// an error the sync command reports.
+#[cfg(unix)]
+fn quiet_on_closed_pipe() {
+    // SAFETY: called first thing in main, before any other thread exists, and SIG_DFL is
+    // a valid disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// Windows has no SIGPIPE; a closed pipe there is an error like any other.
+#[cfg(not(unix))]
+fn quiet_on_closed_pipe() {}
 
 fn db_path(cli: &Cli) -> anyhow::Result<PathBuf> {
     match &cli.db {

@@ -9,6 +9,7 @@
 //! and receive is in [`roles`].
 
 pub mod admit;
+pub mod guard;
 pub mod roles;
 pub mod store;
 
@@ -19,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -51,6 +52,16 @@ pub struct Limits {
     pub rate_window: Duration,
     /// Most changes in one pull page.
     pub max_pull: usize,
+    /// Requests per address per [`Limits::rate_window`] without a valid device token
+    /// (enrolment, a missing or unknown token; 429 beyond).
+    pub anonymous_requests_per_window: u32,
+    /// Wrong enrolment codes from one address before enrolment from it is refused for
+    /// [`Limits::enrol_lockout`].
+    pub enrol_wrong_codes: u32,
+    /// Wrong enrolment codes from all addresses together within one
+    /// [`Limits::enrol_lockout`] before enrolment is paused for everyone for as long.
+    pub enrol_wrong_codes_everywhere: u32,
+    pub enrol_lockout: Duration,
 }
 
 impl Default for Limits {
@@ -60,6 +71,13 @@ impl Default for Limits {
             requests_per_window: 600,
             rate_window: Duration::from_secs(60),
             max_pull: 1000,
+            // A room of laptops enrolling at once behind one address fits easily.
+            anonymous_requests_per_window: 120,
+            enrol_wrong_codes: 5,
+            // Codes are 31^8 (about 850 billion): at this pace guessing one takes ages.
+            enrol_wrong_codes_everywhere: 100,
+            // As long as a code lives: a locked-out guesser outlasts the code it guessed at.
+            enrol_lockout: Duration::from_secs(15 * 60),
         }
     }
 }
@@ -69,6 +87,7 @@ pub struct AppState {
     store: Arc<dyn ServerStore>,
     limits: Limits,
     rates: Arc<Mutex<HashMap<Uuid, (Instant, u32)>>>,
+    guard: Arc<guard::Guard>,
 }
 
 impl AppState {
@@ -77,6 +96,7 @@ impl AppState {
             store,
             limits,
             rates: Arc::default(),
+            guard: Arc::default(),
         }
     }
 }
@@ -95,10 +115,16 @@ pub fn router(state: AppState) -> Router {
                 "no such endpoint: this server speaks /v1/enrol, /v1/push and /v1/pull",
             )
         })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::limit_anonymous,
+        ))
         .layer(DefaultBodyLimit::max(limit))
         // Outermost, so the body limit above counts decompressed bytes (a small gzip bomb
         // is still refused with 413) and every answer, errors too, may be compressed.
         .layer(RequestDecompressionLayer::new().gzip(true))
+        // Outside decompression, whose 415 for an unknown encoding has an empty body.
+        .layer(axum::middleware::from_fn(guard::error_bodies))
         .layer(CompressionLayer::new().gzip(true))
         .with_state(state)
 }
@@ -221,11 +247,15 @@ fn now_ms() -> i64 {
 
 async fn enrol(
     State(state): State<AppState>,
+    connect: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<EnrolResponse>, ApiError> {
+    let peer = connect.map(|c| c.0 .0.ip());
+    // Before the code is looked at, so a locked-out guesser learns nothing, right or wrong.
+    state.guard.enrol_allowed(&state.limits, peer)?;
     let req: EnrolRequest = json_body(&body_bytes(body)?)?;
     let store = state.store.clone();
-    let (token, device) = blocking(move || {
+    let enrolled = blocking(move || {
         if !req.unsent_kinds.is_empty() {
             let role = store
                 .code_role(&req.code, now_ms())?
@@ -244,7 +274,13 @@ async fn enrol(
         }
         Ok(store.enrol(&req.code, req.device_id, now_ms())?)
     })
-    .await?;
+    .await;
+    match &enrolled {
+        Ok(_) => state.guard.right_code(peer),
+        Err(e) if e.body.error == "bad_code" => state.guard.wrong_code(&state.limits, peer),
+        Err(_) => {}
+    }
+    let (token, device) = enrolled?;
     Ok(Json(EnrolResponse {
         token,
         user: device.user,

@@ -23,6 +23,7 @@ use trellis_core::grants::scoring::{
     visible_scores, weighted_total, PanelRole, Score, ScoreSheet, Viewer, WeightedTotal,
 };
 use trellis_core::op::Operation;
+use trellis_core::organisation::{self, OrganisationInput};
 use trellis_core::{income, Invalid};
 use uuid::Uuid;
 
@@ -284,6 +285,52 @@ impl Store {
         let id = Uuid::now_v7();
         self.apply(&Operation::ApplicationCreate { id, fields })?;
         Ok(id)
+    }
+
+    /// Adds a group that is not in the directory yet and its application together, in one
+    /// transaction, so a refused application never leaves a new organisation behind.
+    /// Returns (organisation id, application id).
+    pub fn add_application_for_new_organisation(
+        &mut self,
+        organisation: &OrganisationInput,
+        input: &ApplicationInput,
+    ) -> Result<(Uuid, Uuid), StoreError> {
+        let round_id = Uuid::parse_str(input.round_id.trim())
+            .map_err(|_| Invalid::one("round_id", "choose the funding round"))?;
+        let round = self.round(round_id)?.fields;
+        let org_id = Uuid::now_v7();
+        let org = organisation::validate(organisation);
+        let app = application::validate(
+            &ApplicationInput {
+                organisation_id: org_id.to_string(),
+                ..input.clone()
+            },
+            &round,
+            // A group new to the directory cannot have been given an extension yet.
+            None,
+        );
+        let (org, app) = match (org, app) {
+            (Ok(org), Ok(app)) => (org, app),
+            (org, app) => {
+                // Every problem with both forms at once, so one correction is enough.
+                let errors = [org.err(), app.err()]
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|e| e.errors)
+                    .collect();
+                return Err(Invalid { errors }.into());
+            }
+        };
+        let id = Uuid::now_v7();
+        self.apply_all(&[
+            Operation::OrganisationCreate {
+                id: org_id,
+                fields: org,
+            },
+            Operation::ApplicationCreate { id, fields: app },
+        ])
+        .map_err(|e| e.error)?;
+        Ok((org_id, id))
     }
 
     /// Stores a file (once per content) and attaches it to an application.

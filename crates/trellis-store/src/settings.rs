@@ -1,6 +1,7 @@
 use serde_json::Value;
 use trellis_core::op::Operation;
 use trellis_core::settings::{self, Settings};
+use trellis_core::Invalid;
 
 use crate::{Store, StoreError};
 
@@ -27,6 +28,27 @@ impl Store {
             key: key.to_string(),
             value,
         })?;
+        Ok(())
+    }
+
+    /// Sets several settings all or nothing (one form, one transaction): a refused value
+    /// leaves the others as they were.
+    pub fn set_settings(&mut self, values: &[(&str, Value)]) -> Result<(), StoreError> {
+        let mut ops = Vec::with_capacity(values.len());
+        let mut errors = Vec::new();
+        for (key, value) in values {
+            match settings::validate(key, value) {
+                Ok(value) => ops.push(Operation::SettingSet {
+                    key: key.to_string(),
+                    value,
+                }),
+                Err(e) => errors.extend(e.errors),
+            }
+        }
+        Invalid::check(errors)?;
+        if !ops.is_empty() {
+            self.apply_all(&ops).map_err(|e| e.error)?;
+        }
         Ok(())
     }
 }

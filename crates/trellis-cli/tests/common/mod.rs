@@ -15,6 +15,11 @@ pub struct Cli {
 impl Cli {
     /// Runs `trellis --db DB ARGS` with this file's environment plus `env`.
     pub fn run_with(&self, db: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+        self.command(db, args, env).output().expect("run trellis")
+    }
+
+    /// The command `run_with` runs, for a test that needs its pipes itself.
+    pub fn command(&self, db: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_trellis"));
         cmd.arg("--db")
             .arg(db)
@@ -25,7 +30,7 @@ impl Cli {
         for (k, v) in self.env.iter().chain(env) {
             cmd.env(k, v);
         }
-        cmd.output().expect("run trellis")
+        cmd
     }
 
     pub fn run(&self, db: &Path, args: &[&str]) -> Output {
