@@ -131,6 +131,8 @@ fn api_ts_matches_the_json_the_shell_sends() {
             user: None,
             role: None,
             token_kept: None,
+            clock: None,
+            notices: Vec::new(),
         }),
     ));
 

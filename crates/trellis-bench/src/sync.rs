@@ -315,7 +315,18 @@ fn seed_history(
                         break;
                     }
                     let served = Instant::now();
-                    server.store.push(history.device_id, &rows)?;
+                    let device = trellis_server::Device {
+                        id: history.device_id,
+                        user: "colleague".into(),
+                        role: Role::Staff,
+                        revoked: false,
+                        enrolled_at: String::new(),
+                    };
+                    let now = u64::try_from(chrono::Utc::now().timestamp_millis())?;
+                    let outcome = server.store.push(&device, &rows, now)?;
+                    if let Some((row, refusal)) = outcome.refused {
+                        anyhow::bail!("the server refused the bench's change: {}", refusal.reason(&row));
+                    }
                     serving += served.elapsed().as_secs_f64();
                     server_seq += rows.len() as i64;
                     if with_laptop && pages.send((rows, server_seq)).is_err() {

@@ -100,6 +100,12 @@ pub enum Command {
         json: bool,
     },
     /// Make a consistent copy of the database, even while the app is using it
+    ///
+    /// To restore, put the copy in the database's place (the laptop closed). A laptop
+    /// enrolled for sync finds at its next sync that the server holds changes the copy
+    /// lacks: it then carries on as a new device of the same user, sends again the
+    /// changes it made since the backup, and receives what it lost. Nothing is lost or
+    /// counted twice, and `trellis doctor` notes that the database was restored.
     Backup {
         /// Where to write the copy (must not exist yet)
         dest: PathBuf,

@@ -29,6 +29,9 @@ pub fn doctor(r: &DoctorReport) {
     for (table, n) in &r.counts {
         println!("  {table:<14}{n}");
     }
+    for n in &r.notices {
+        println!("NOTE: {n}");
+    }
     if r.faults.is_empty() {
         println!("no faults found");
     } else {

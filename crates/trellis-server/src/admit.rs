@@ -156,8 +156,8 @@ mod tests {
     fn a_clock_ahead_is_not_set_aside_and_says_by_how_much() {
         let now = 1_764_115_200_000;
         let op = Operation::SettingSet {
-            key: "k".into(),
-            value: "v".into(),
+            key: trellis_core::settings::PROGRAMME_NAME.into(),
+            value: "Healthy Hearts".into(),
         };
         assert!(check_change(&row(&op, now + 60_000), Role::Staff, "amina", &[], now).is_ok());
         let late = row(&op, now + 3 * 3_600_000 + 5);

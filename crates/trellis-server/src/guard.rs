@@ -305,7 +305,7 @@ pub async fn error_bodies(req: Request, next: Next) -> Response {
     let body = ErrorBody {
         error: error.into(),
         reason,
-        expected: None,
+        ..ErrorBody::default()
     };
     let bytes = match serde_json::to_vec(&body) {
         Ok(bytes) => bytes,

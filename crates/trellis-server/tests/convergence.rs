@@ -986,14 +986,11 @@ fn random_op(lap: &mut Laptop, rng: &mut Rng, rec: &mut Recorded) {
             }
         }
         Role::Facilitator => community_op(&mut lap.store, rng, &who, rec),
+        // A panel member's laptop makes only their own scores, drafts and declarations.
         Role::Panel => {
-            if rng.chance(5) {
-                community_op(&mut lap.store, rng, &who, rec);
-            } else {
-                let ex = lap.store.export().unwrap();
-                if let Some(me) = rng.pick(&members_named(&ex, &lap.user)) {
-                    score_op(&mut lap.store, rng, me, rec);
-                }
+            let ex = lap.store.export().unwrap();
+            if let Some(me) = rng.pick(&members_named(&ex, &lap.user)) {
+                score_op(&mut lap.store, rng, me, rec);
             }
         }
     }

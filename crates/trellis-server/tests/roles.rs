@@ -264,20 +264,29 @@ fn a_panel_member_scores_only_as_themselves() {
     panel.submit_scores(x, zara, sheet.clone()).unwrap();
     sync(&mut panel).unwrap();
     let stored = server.changes_stored();
-    // Her laptop records a score in Yusuf's name: the server will not take it.
+    // Her laptop records a score in Yusuf's name: the server will not take it, and the
+    // laptop sets it aside instead of holding every later change behind it.
     panel.declare(x, yusuf, false, "").unwrap();
-    let err = sync(&mut panel).unwrap_err().to_string();
-    assert!(
-        err.contains("403 not_your_score")
-            && err.contains(&yusuf.to_string())
-            && err.contains("Zara"),
-        "{err}"
-    );
+    let report = sync(&mut panel).unwrap();
+    assert_eq!(report.set_aside, 1);
     assert_eq!(
         server.changes_stored(),
         stored,
         "nothing of that push stored"
     );
+    let aside = panel.set_aside().unwrap();
+    assert_eq!(aside.len(), 1);
+    assert_eq!(aside[0].error, "not_your_score");
+    assert!(
+        aside[0].reason.contains(&yusuf.to_string()) && aside[0].reason.contains("Zara"),
+        "{}",
+        aside[0].reason
+    );
+    // Her next change goes through.
+    panel.declare(x, zara, false, "still none").unwrap();
+    let report = sync(&mut panel).unwrap();
+    assert_eq!((report.pushed, report.set_aside), (1, 0));
+    assert_eq!(server.changes_stored(), stored + 1);
 }
 
 #[test]

@@ -17,6 +17,10 @@ pub struct DoctorReport {
     pub integrity: String,
     pub counts: BTreeMap<String, i64>,
     pub faults: Vec<String>,
+    /// Not faults, but a person should know: a restored or copied database that carried
+    /// on as a new device, this laptop's changes the server refused, received changes
+    /// waiting in the quarantine.
+    pub notices: Vec<String>,
 }
 
 impl DoctorReport {
@@ -93,7 +97,9 @@ impl Store {
             ));
         }
         let mut counts = BTreeMap::new();
+        let mut notices = Vec::new();
         if schema_version == LATEST {
+            notices = self.sync_notices()?;
             for t in TABLES {
                 let n: i64 = c.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))?;
                 counts.insert(t.to_string(), n);
@@ -107,7 +113,35 @@ impl Store {
             integrity,
             counts,
             faults,
+            notices,
         })
+    }
+
+    fn sync_notices(&self) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        for r in self.device_history()? {
+            out.push(format!(
+                "restored: on {} this database found it was a restored backup or a copy ({}); it carries on as device {} (was {}), and {} unsent changes moved to it",
+                r.at, r.reason, r.new_device, r.old_device, r.moved
+            ));
+        }
+        for c in self.set_aside()? {
+            out.push(format!(
+                "set aside: this laptop's change {} ({}) was refused by the sync server on {}: {}",
+                c.device_seq, c.kind, c.at, c.reason
+            ));
+        }
+        for q in self.quarantined()? {
+            out.push(format!(
+                "waiting: change {} ({}) from device {}{} cannot be applied here yet: {}",
+                q.device_seq,
+                q.kind,
+                q.device_id,
+                q.sent_by.map(|u| format!(" ({u})")).unwrap_or_default(),
+                q.reason
+            ));
+        }
+        Ok(out)
     }
 
     /// Each device's series must be gapless from 1, and every row must decode.

@@ -180,14 +180,19 @@ impl Store {
         let mut clock = device_clock(&tx)?;
         let mut result = RemoteApplied::default();
         for (row, sent_by) in rows {
-            let held: Option<i64> = tx
+            let held: Option<String> = tx
                 .row(
-                    "SELECT 1 FROM quarantine WHERE device_id = ?1 AND device_seq = ?2",
+                    "SELECT row_json FROM quarantine WHERE device_id = ?1 AND device_seq = ?2",
                     params![row.device_id.to_string(), row.device_seq],
                     |r| r.get(0),
                 )
                 .optional()?;
-            if held.is_some() {
+            // The same change again waits where it is; a different one under its number
+            // (a damaged copy mended) takes its place.
+            let again = held
+                .as_deref()
+                .is_some_and(|held| serde_json::from_str::<ChangeRow>(held).ok().as_ref() == Some(row));
+            if again {
                 result.duplicates += 1;
                 continue;
             }
@@ -195,6 +200,9 @@ impl Store {
                 Outcome::Applied => {
                     clock = clock.max(row.hlc);
                     result.applied += 1;
+                    if held.is_some() {
+                        unquarantine(&tx, row)?;
+                    }
                 }
                 Outcome::Duplicate => result.duplicates += 1,
                 Outcome::Refused(reason) => {
@@ -425,7 +433,9 @@ fn quarantine(
     tx.exec(
         "INSERT INTO quarantine (device_id, device_seq, change_id, kind, sent_by, row_json, reason, first_seen)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-         ON CONFLICT (device_id, device_seq) DO UPDATE SET reason = excluded.reason",
+         ON CONFLICT (device_id, device_seq) DO UPDATE SET
+             change_id = excluded.change_id, kind = excluded.kind, row_json = excluded.row_json,
+             reason = excluded.reason",
         params![
             row.device_id.to_string(),
             row.device_seq,
@@ -436,6 +446,14 @@ fn quarantine(
             reason,
             now_text()
         ],
+    )?;
+    Ok(())
+}
+
+fn unquarantine(tx: &rusqlite::Transaction, row: &ChangeRow) -> Result<(), StoreError> {
+    tx.exec(
+        "DELETE FROM quarantine WHERE device_id = ?1 AND device_seq = ?2",
+        params![row.device_id.to_string(), row.device_seq],
     )?;
     Ok(())
 }

@@ -1,5 +1,6 @@
-//! The store's side of sync on real files: a page of received changes is applied whole
-//! or not at all, in order, once, and never with a clock far in the future. Convergence
+//! The store's side of sync on real files: a page of received changes is applied in one
+//! transaction, each change once; what cannot be applied waits in the quarantine rather
+//! than stopping the page, and a clock far in the future is never trusted. Convergence
 //! of many laptops through the real server, with every kind of change and faulty
 //! schedules, is `crates/trellis-server/tests/convergence.rs`.
 
@@ -10,60 +11,115 @@ use uuid::Uuid;
 
 mod common;
 
+/// A laptop never halts on what it receives: a change it cannot apply (damaged, a record
+/// it needs not here yet, a clock far ahead) waits in the quarantine with the reason and
+/// who sent it, the rest of the page applies, and the waiting change applies once what it
+/// needs arrives. Two laptops that received the same changes in different orders agree.
 #[test]
-fn a_corrupt_page_is_refused_whole_and_changes_nothing() {
+fn a_change_that_cannot_be_applied_waits_and_the_rest_go_on() {
+    use trellis_core::contact::ContactInput;
     let dir = TempDir::new().unwrap();
     let mut a = Store::open(&dir.path().join("a.sqlite3")).unwrap();
     let mut b = Store::open(&dir.path().join("b.sqlite3")).unwrap();
-    a.add_organisation(&OrganisationInput {
-        name: "One".into(),
-        org_ref: "GB-CHC-1000001".into(),
+    let mut c = Store::open(&dir.path().join("c.sqlite3")).unwrap();
+    let one = a
+        .add_organisation(&OrganisationInput {
+            name: "One".into(),
+            org_ref: "GB-CHC-1000001".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let two = a
+        .add_organisation(&OrganisationInput {
+            name: "Two".into(),
+            org_ref: "GB-CHC-1000002".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    a.log_contact(&ContactInput {
+        organisation_id: two.to_string(),
+        date: "2026-11-20".into(),
+        kind: "visit".into(),
+        by: "Sam".into(),
         ..Default::default()
-    })
+    }, chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap())
     .unwrap();
-    a.add_organisation(&OrganisationInput {
-        name: "Two".into(),
-        org_ref: "GB-CHC-1000002".into(),
-        ..Default::default()
-    })
-    .unwrap();
-    let mut rows = a.local_changes_after(0, 10).unwrap();
-    let before = b.export_json().unwrap();
-    rows[1].payload = serde_json::json!({"id": "not-a-uuid"});
-    let err = b.apply_remote(&rows, 2).unwrap_err().to_string();
-    assert!(err.contains("organisation.create"), "{err}");
+    let _ = one;
+    let rows = a.local_changes_after(0, 10).unwrap();
+    assert_eq!(rows.len(), 3);
+
+    // Damaged: set aside with the reason; the others apply and the cursor moves.
+    let mut damaged = rows.clone();
+    damaged[1].payload = serde_json::json!({"id": "not-a-uuid"});
+    let got = b
+        .apply_pulled(
+            damaged.iter().map(|r| (r, Some("Sam (staff)"))),
+            3,
+            None,
+        )
+        .unwrap();
+    assert_eq!((got.applied, got.set_aside), (1, 2), "the contact waits for Two");
+    assert_eq!(b.sync_state().unwrap().pull_cursor, 3);
+    let waiting = b.quarantined().unwrap();
+    assert_eq!(waiting.len(), 2);
+    assert_eq!(waiting[0].kind, "organisation.create");
+    assert_eq!(waiting[0].sent_by.as_deref(), Some("Sam (staff)"));
+    assert_eq!(waiting[0].device_id, a.device_id().to_string());
+    assert!(waiting[0].reason.contains("cannot be read"), "{}", waiting[0].reason);
+    assert!(waiting[1].reason.contains("organisation"), "{}", waiting[1].reason);
+    // The same change, whole, arrives again (re-sent by a mended server): both apply.
+    let healed = b.apply_remote(&rows[1..2], 3).unwrap();
+    assert_eq!(healed.applied, 2, "Two, then the contact waiting for it");
+    assert!(b.quarantined().unwrap().is_empty());
+
+    // In the other order on a third laptop: the contact first, then the organisations.
+    let later_first: Vec<_> = vec![rows[2].clone(), rows[0].clone(), rows[1].clone()];
+    for row in &later_first {
+        c.apply_remote(std::slice::from_ref(row), 1).unwrap();
+    }
+    assert!(c.quarantined().unwrap().is_empty());
+    assert_eq!(b.export_json().unwrap(), c.export_json().unwrap());
+    assert_eq!(b.export_json().unwrap(), a.export_json().unwrap());
     assert_eq!(
-        b.export_json().unwrap(),
-        before,
-        "nothing from the page was applied"
-    );
-    assert_eq!(b.sync_state().unwrap().pull_cursor, 0);
-    let mut gap = a.local_changes_after(0, 10).unwrap();
-    gap.remove(0);
-    assert!(b
-        .apply_remote(&gap, 2)
-        .unwrap_err()
-        .to_string()
-        .contains("out of order"));
-    let good = a.local_changes_after(0, 10).unwrap();
-    assert_eq!(b.apply_remote(&good, 2).unwrap().applied, 2);
-    assert_eq!(
-        b.apply_remote(&good, 2).unwrap().duplicates,
-        2,
+        b.apply_remote(&rows, 3).unwrap().duplicates,
+        3,
         "applying twice changes nothing"
     );
-    let mut future = a.local_changes_after(0, 10).unwrap();
-    future[0].device_id = Uuid::now_v7();
-    future[0].device_seq = 1;
-    future[0].hlc = trellis_core::hlc::Hlc {
-        millis: u64::MAX / 4,
+
+    // A clock far ahead waits, and does not drag this laptop's clock forward.
+    let mut future = rows[0].clone();
+    future.id = Uuid::now_v7();
+    future.device_id = Uuid::now_v7();
+    future.device_seq = 1;
+    let years_260 = 260 * 365 * 24 * 3_600_000;
+    future.hlc = trellis_core::hlc::Hlc {
+        millis: rows[0].hlc.millis + years_260,
         counter: 0,
     };
-    let err = b.apply_remote(&future[..1], 3).unwrap_err().to_string();
+    let before = b.export_json().unwrap();
+    assert_eq!(b.apply_remote(&[future], 4).unwrap().set_aside, 1);
+    let reason = &b.quarantined().unwrap()[0].reason;
+    assert!(reason.contains("ahead") && reason.contains("the laptop that made it"), "{reason}");
+    assert_eq!(b.export_json().unwrap(), before);
+    let mine = b
+        .add_organisation(&OrganisationInput {
+            name: "Three".into(),
+            org_ref: "GB-CHC-1000003".into(),
+            ..Default::default()
+        })
+        .map(|_| b.local_changes_after(0, 10).unwrap())
+        .unwrap();
     assert!(
-        err.contains("ahead"),
-        "a clock hours off is told, not trusted: {err}"
+        mine[0].hlc.millis < rows[0].hlc.millis + years_260 / 2,
+        "this laptop's clock stayed true"
     );
+
+    // A change id already used by another change is refused, not a crash.
+    let mut reused = rows[0].clone();
+    reused.device_id = Uuid::now_v7();
+    let got = c.apply_remote(&[reused], 5).unwrap();
+    assert_eq!(got.set_aside, 1);
+    assert!(c.quarantined().unwrap()[0].reason.contains("already another change"));
 }
 
 /// A facilitator's laptop: grants records are refused before anything is written (the
