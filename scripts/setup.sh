@@ -12,6 +12,8 @@ APT_PACKAGES=(
   # The device token's OS credential store: libdbus to build against, and a real Secret
   # Service (gnome-keyring on a private D-Bus session) for its test.
   libdbus-1-dev dbus-daemon gnome-keyring
+  # A laptop whose clock is hours ahead, for the sync clock tests (libfaketime).
+  faketime
 )
 
 missing=()

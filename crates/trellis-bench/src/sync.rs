@@ -325,7 +325,10 @@ fn seed_history(
                     let now = u64::try_from(chrono::Utc::now().timestamp_millis())?;
                     let outcome = server.store.push(&device, &rows, now)?;
                     if let Some((row, refusal)) = outcome.refused {
-                        anyhow::bail!("the server refused the bench's change: {}", refusal.reason(&row));
+                        anyhow::bail!(
+                            "the server refused the bench's change: {}",
+                            refusal.reason(&row)
+                        );
                     }
                     serving += served.elapsed().as_secs_f64();
                     server_seq += rows.len() as i64;

@@ -59,7 +59,9 @@ pub fn human_duration(ms: u64) -> String {
         (1, "millisecond"),
     ];
     for (size, name) in UNITS {
-        if ms >= size {
+        // Within 5% of a whole unit counts as one: an hour ahead less a few
+        // milliseconds of travel is "1 hour", not "60 minutes".
+        if ms >= size - size / 20 {
             let n = (ms + size / 2) / size;
             return format!("{n} {name}{}", if n == 1 { "" } else { "s" });
         }
@@ -157,6 +159,8 @@ mod tests {
         assert_eq!(human_duration(60_000), "1 minute");
         assert_eq!(human_duration(90_000), "2 minutes");
         assert_eq!(human_duration(0), "no time");
+        assert_eq!(human_duration(3_600_000 - 40), "1 hour");
+        assert_eq!(human_duration(31 * 60_000), "31 minutes");
     }
 
     #[test]

@@ -226,8 +226,20 @@ fn bad_pushes_get_specific_refusals_and_store_nothing() {
 #[test]
 fn a_bad_change_is_refused_alone_and_the_device_goes_on() {
     let cases: Vec<(&str, usize, serde_json::Value, &str, &str)> = vec![
-        ("invalid payload", 2, json!({"id": "not-a-uuid"}), "payload", "invalid_change"),
-        ("unknown kind", 0, json!("bank.transfer"), "kind", "invalid_change"),
+        (
+            "invalid payload",
+            2,
+            json!({"id": "not-a-uuid"}),
+            "payload",
+            "invalid_change",
+        ),
+        (
+            "unknown kind",
+            0,
+            json!("bank.transfer"),
+            "kind",
+            "invalid_change",
+        ),
     ];
     for (what, index, value, field, error) in cases {
         let server = TestServer::start();
@@ -249,15 +261,25 @@ fn a_bad_change_is_refused_alone_and_the_device_goes_on() {
         let body: Value = res.json().unwrap();
         assert_eq!(body["error"], error, "{what}");
         let seq = index as i64 + 1;
-        assert_eq!(body["change"]["device_seq"], seq, "{what}: names the change");
-        assert_eq!(body["acknowledged_seq"], seq, "{what}: its number is used up");
+        assert_eq!(
+            body["change"]["device_seq"], seq,
+            "{what}: names the change"
+        );
+        assert_eq!(
+            body["acknowledged_seq"], seq,
+            "{what}: its number is used up"
+        );
         assert_eq!(body["set_aside"], true, "{what}");
         let reason = body["reason"].as_str().unwrap();
         assert!(
             reason.starts_with(&format!("change {seq} (")) && reason.contains("sets it aside"),
             "{what}: {reason}"
         );
-        assert_eq!(server.changes_stored(), index, "{what}: the changes before it are kept");
+        assert_eq!(
+            server.changes_stored(),
+            index,
+            "{what}: the changes before it are kept"
+        );
         // The rest follow it.
         let good = push_body(&store);
         let rest: Vec<Value> = good["changes"].as_array().unwrap()[index + 1..].to_vec();

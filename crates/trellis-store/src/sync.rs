@@ -189,9 +189,9 @@ impl Store {
                 .optional()?;
             // The same change again waits where it is; a different one under its number
             // (a damaged copy mended) takes its place.
-            let again = held
-                .as_deref()
-                .is_some_and(|held| serde_json::from_str::<ChangeRow>(held).ok().as_ref() == Some(row));
+            let again = held.as_deref().is_some_and(|held| {
+                serde_json::from_str::<ChangeRow>(held).ok().as_ref() == Some(row)
+            });
             if again {
                 result.duplicates += 1;
                 continue;

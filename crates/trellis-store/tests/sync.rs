@@ -36,13 +36,16 @@ fn a_change_that_cannot_be_applied_waits_and_the_rest_go_on() {
             ..Default::default()
         })
         .unwrap();
-    a.log_contact(&ContactInput {
-        organisation_id: two.to_string(),
-        date: "2026-11-20".into(),
-        kind: "visit".into(),
-        by: "Sam".into(),
-        ..Default::default()
-    }, chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap())
+    a.log_contact(
+        &ContactInput {
+            organisation_id: two.to_string(),
+            date: "2026-11-20".into(),
+            kind: "visit".into(),
+            by: "Sam".into(),
+            ..Default::default()
+        },
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
+    )
     .unwrap();
     let _ = one;
     let rows = a.local_changes_after(0, 10).unwrap();
@@ -52,21 +55,29 @@ fn a_change_that_cannot_be_applied_waits_and_the_rest_go_on() {
     let mut damaged = rows.clone();
     damaged[1].payload = serde_json::json!({"id": "not-a-uuid"});
     let got = b
-        .apply_pulled(
-            damaged.iter().map(|r| (r, Some("Sam (staff)"))),
-            3,
-            None,
-        )
+        .apply_pulled(damaged.iter().map(|r| (r, Some("Sam (staff)"))), 3, None)
         .unwrap();
-    assert_eq!((got.applied, got.set_aside), (1, 2), "the contact waits for Two");
+    assert_eq!(
+        (got.applied, got.set_aside),
+        (1, 2),
+        "the contact waits for Two"
+    );
     assert_eq!(b.sync_state().unwrap().pull_cursor, 3);
     let waiting = b.quarantined().unwrap();
     assert_eq!(waiting.len(), 2);
     assert_eq!(waiting[0].kind, "organisation.create");
     assert_eq!(waiting[0].sent_by.as_deref(), Some("Sam (staff)"));
     assert_eq!(waiting[0].device_id, a.device_id().to_string());
-    assert!(waiting[0].reason.contains("cannot be read"), "{}", waiting[0].reason);
-    assert!(waiting[1].reason.contains("organisation"), "{}", waiting[1].reason);
+    assert!(
+        waiting[0].reason.contains("cannot be read"),
+        "{}",
+        waiting[0].reason
+    );
+    assert!(
+        waiting[1].reason.contains("organisation"),
+        "{}",
+        waiting[1].reason
+    );
     // The same change, whole, arrives again (re-sent by a mended server): both apply.
     let healed = b.apply_remote(&rows[1..2], 3).unwrap();
     assert_eq!(healed.applied, 2, "Two, then the contact waiting for it");
@@ -99,7 +110,10 @@ fn a_change_that_cannot_be_applied_waits_and_the_rest_go_on() {
     let before = b.export_json().unwrap();
     assert_eq!(b.apply_remote(&[future], 4).unwrap().set_aside, 1);
     let reason = &b.quarantined().unwrap()[0].reason;
-    assert!(reason.contains("ahead") && reason.contains("the laptop that made it"), "{reason}");
+    assert!(
+        reason.contains("ahead") && reason.contains("the laptop that made it"),
+        "{reason}"
+    );
     assert_eq!(b.export_json().unwrap(), before);
     let mine = b
         .add_organisation(&OrganisationInput {
@@ -119,7 +133,9 @@ fn a_change_that_cannot_be_applied_waits_and_the_rest_go_on() {
     reused.device_id = Uuid::now_v7();
     let got = c.apply_remote(&[reused], 5).unwrap();
     assert_eq!(got.set_aside, 1);
-    assert!(c.quarantined().unwrap()[0].reason.contains("already another change"));
+    assert!(c.quarantined().unwrap()[0]
+        .reason
+        .contains("already another change"));
 }
 
 /// A facilitator's laptop: grants records are refused before anything is written (the

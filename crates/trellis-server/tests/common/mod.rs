@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub mod real;
+
 use trellis_server::{AppState, Limits, Role, ServerStore, SqliteServerStore};
 use trellis_store::Store;
 
