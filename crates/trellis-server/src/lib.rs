@@ -142,7 +142,9 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub body: ErrorBody,
+    /// Boxed: a refusal carries which change and what the server holds, and is passed
+    /// back through every handler's `Result`.
+    pub body: Box<ErrorBody>,
     /// Seconds to wait before asking again (sent as `Retry-After` with a 429).
     pub retry_after: Option<u64>,
 }
@@ -151,11 +153,11 @@ impl ApiError {
     pub fn new(status: StatusCode, error: &str, reason: impl Into<String>) -> Self {
         ApiError {
             status,
-            body: ErrorBody {
+            body: Box::new(ErrorBody {
                 error: error.into(),
                 reason: reason.into(),
                 ..ErrorBody::default()
-            },
+            }),
             retry_after: None,
         }
     }
@@ -163,7 +165,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut res = (self.status, Json(self.body)).into_response();
+        let mut res = (self.status, Json(*self.body)).into_response();
         if let Some(secs) = self.retry_after {
             res.headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, secs.into());

@@ -16,6 +16,13 @@
 //! - staff laptops' screens (ballot results and audit lists, issues, applications, score
 //!   sheets as each panel member sees them, moderation, allocation, letters) agree.
 //!
+//! Beside them, one hostile (or broken) laptop of a random role pushes, with its own
+//! token, well-formed but wrong changes made from what it pulled: dangling references,
+//! reused record and change ids, clocks far ahead and behind, other roles' kinds, one
+//! kind's payload under another. Every honest sync must keep working, the server must
+//! answer each with 200 or a 4xx `{error, reason}`, and at the end no laptop may hold a
+//! change it could not apply (the quarantine is empty) or a change of its own refused.
+//!
 //! `TRELLIS_CONVERGENCE_CASES` sets the number of schedules (CI default below);
 //! `TRELLIS_CONVERGENCE_STATS` prints how many changes of each kind were made and
 //! `TRELLIS_CONVERGENCE_TIMES` how long each phase of each schedule took.
@@ -151,7 +158,7 @@ impl Net {
         got.token
     }
 
-    fn push(&self, token: &str, rows: &[ChangeRow]) -> Result<i64, (StatusCode, ErrorBody)> {
+    fn push(&self, token: &str, rows: &[ChangeRow]) -> Result<i64, (StatusCode, Box<ErrorBody>)> {
         let body = serde_json::json!({
             "schema_version": trellis_store::migrations::LATEST,
             "changes": rows,
@@ -161,7 +168,7 @@ impl Net {
             let ack: PushResponse = serde_json::from_slice(&bytes).unwrap();
             Ok(ack.acknowledged_seq)
         } else {
-            Err((status, serde_json::from_slice(&bytes).unwrap()))
+            Err((status, Box::new(serde_json::from_slice(&bytes).unwrap())))
         }
     }
 
@@ -238,6 +245,199 @@ impl Laptop {
             offline_until: 0,
         }
     }
+}
+
+/// A laptop that is broken or hostile: with its own token it pushes changes that are
+/// well-formed but wrong, made from what it pulled from the server (it cannot see another
+/// laptop's unsent work): references to records that do not exist, record ids and change
+/// ids already used, clocks far ahead and far behind, kinds its role may not make, and
+/// payloads of one kind under another. Some are honest enough to be accepted.
+struct Hostile {
+    lap: Laptop,
+    next: i64,
+    cursor: i64,
+    seen: Vec<ChangeRow>,
+    accepted: usize,
+    refused: usize,
+}
+
+impl Hostile {
+    fn new(net: &Net, dir: &TempDir, role: Role) -> Hostile {
+        Hostile {
+            lap: Laptop::new(net, dir, "hostile", "Mallory", role),
+            next: 1,
+            cursor: 0,
+            seen: Vec::new(),
+            accepted: 0,
+            refused: 0,
+        }
+    }
+
+    fn device(&self) -> Uuid {
+        self.lap.store.device_id()
+    }
+
+    /// Pulls what is new, to copy from.
+    fn look(&mut self, net: &Net) {
+        loop {
+            let page = net.pull(&self.lap.token, self.cursor, 200);
+            if page.changes.is_empty() && page.next <= self.cursor {
+                return;
+            }
+            self.cursor = page.next.max(self.cursor);
+            self.seen.extend(page.changes.into_iter().map(|c| c.change));
+            if page.next <= self.cursor && self.seen.len() > 5_000 {
+                return;
+            }
+        }
+    }
+
+    /// One wrong (or sometimes harmless) change, pushed.
+    fn strike(&mut self, net: &Net, rng: &mut Rng) {
+        self.look(net);
+        let Some(mut row) = rng.pick(&self.seen) else {
+            return;
+        };
+        let fresh_id = |row: &mut ChangeRow| {
+            if row.payload.get("id").is_some() {
+                row.payload["id"] = serde_json::json!(Uuid::now_v7());
+            }
+        };
+        row.id = Uuid::now_v7();
+        let now = chrono::Utc::now().timestamp_millis() as u64;
+        row.hlc = trellis_core::hlc::Hlc {
+            millis: now,
+            counter: 0,
+        };
+        match rng.below(8) {
+            // A reference to a record that does not exist.
+            0 => {
+                fresh_id(&mut row);
+                let mut uuids = Vec::new();
+                collect_uuid_paths(&row.payload, &mut Vec::new(), &mut uuids);
+                uuids.retain(|p| p.as_slice() != ["id"]);
+                if let Some(path) = rng.pick(&uuids) {
+                    set_path(&mut row.payload, &path, serde_json::json!(Uuid::now_v7()));
+                }
+            }
+            // A record id already used (the change replayed as this device's own).
+            1 => {}
+            // A change id already used.
+            2 => {
+                fresh_id(&mut row);
+                if let Some(other) = rng.pick(&self.seen) {
+                    row.id = other.id;
+                }
+            }
+            // Clocks far ahead: an hour, or 260 years.
+            3 => {
+                fresh_id(&mut row);
+                let ahead = if rng.chance(2) {
+                    3_600_000
+                } else {
+                    260 * 365 * 24 * 3_600_000
+                };
+                row.hlc.millis = now + ahead;
+            }
+            // Clocks far behind.
+            4 => {
+                fresh_id(&mut row);
+                row.hlc.millis = if rng.chance(2) {
+                    1
+                } else {
+                    now - 365 * 24 * 3_600_000
+                };
+            }
+            // Another kind's payload under this kind.
+            5 => {
+                if let Some(kind) = rng.pick(&trellis_core::op::KINDS) {
+                    row.kind = kind.to_string();
+                }
+            }
+            // A kind its role may not make (when it has seen one), else a new record.
+            6 => {
+                fresh_id(&mut row);
+                let forbidden: Vec<ChangeRow> = self
+                    .seen
+                    .iter()
+                    .filter(|r| !self.lap.role.may_push(&r.kind))
+                    .cloned()
+                    .collect();
+                if let Some(other) = rng.pick(&forbidden) {
+                    row = ChangeRow {
+                        id: Uuid::now_v7(),
+                        hlc: row.hlc,
+                        ..other
+                    };
+                    fresh_id(&mut row);
+                }
+            }
+            // A new record like one it saw: often accepted, and then on every laptop.
+            _ => fresh_id(&mut row),
+        }
+        row.device_id = self.device();
+        row.device_seq = self.next;
+        match net.push(&self.lap.token, std::slice::from_ref(&row)) {
+            Ok(ack) => {
+                assert_eq!(ack, self.next, "the hostile change was stored");
+                self.next += 1;
+                self.accepted += 1;
+            }
+            Err((status, body)) => {
+                assert!(
+                    status.is_client_error(),
+                    "a hostile change made the server fail: {status} {}",
+                    body.reason
+                );
+                assert!(!body.error.is_empty() && !body.reason.is_empty());
+                if body.set_aside {
+                    assert_eq!(body.acknowledged_seq, Some(self.next), "{}", body.reason);
+                    self.next += 1;
+                }
+                self.refused += 1;
+            }
+        }
+    }
+}
+
+/// Every place in `value` that holds a UUID string, as a path of keys and indexes.
+fn collect_uuid_paths(value: &Value, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+    match value {
+        Value::String(s) if Uuid::parse_str(s).is_ok() => out.push(path.clone()),
+        Value::Object(map) => {
+            for (k, v) in map {
+                path.push(k.clone());
+                collect_uuid_paths(v, path, out);
+                path.pop();
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                path.push(i.to_string());
+                collect_uuid_paths(v, path, out);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+fn set_path(value: &mut Value, path: &[String], new: Value) {
+    let mut at = value;
+    for key in path {
+        at = match at {
+            Value::Object(map) => match map.get_mut(key) {
+                Some(v) => v,
+                None => return,
+            },
+            Value::Array(items) => match key.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                Some(v) => v,
+                None => return,
+            },
+            _ => return,
+        };
+    }
+    *at = new;
 }
 
 /// Applies one pulled page the way `trellis_sync::client::pull_all` does.
@@ -1131,6 +1331,9 @@ fn run(seed: u64, steps: usize) -> BTreeMap<String, usize> {
         Laptop::new(&net, &dir, "panel-a", ASSESSORS[0], Role::Panel),
         Laptop::new(&net, &dir, "panel-b", ASSESSORS[1], Role::Panel),
     ];
+    // The hostile laptop's role: what it may push differs, and so what it is refused.
+    let hostile_role = [Role::Staff, Role::Facilitator, Role::Panel][rng.below(3)];
+    let mut hostile = Hostile::new(&net, &dir, hostile_role);
     if !rng.chance(4) {
         // Usually the round is set up and on every laptop before the offline work starts.
         setup_round(&mut laptops[0].store, &mut rng);
@@ -1147,6 +1350,10 @@ fn run(seed: u64, steps: usize) -> BTreeMap<String, usize> {
     for step in 0..steps {
         if rng.chance(40) {
             net.restart(&server_db);
+        }
+        if rng.chance(5) {
+            hostile.strike(&net, &mut rng);
+            continue;
         }
         let d = rng.below(laptops.len());
         let lap = &mut laptops[d];
@@ -1224,14 +1431,39 @@ fn run(seed: u64, steps: usize) -> BTreeMap<String, usize> {
             _ => check_panel_replica(seed, lap),
         }
     }
-    // (c) Every vote and score recorded anywhere is on every staff laptop, once.
+    // (c) Every vote and score recorded anywhere is on every staff laptop, once (beside
+    // those the server accepted from the hostile laptop).
+    let hostile_device = hostile.device().to_string();
+    let honest = |ex: &Value, table: &str| -> Vec<Uuid> {
+        rows(ex, table)
+            .iter()
+            .filter(|r| r["device_id"].as_str() != Some(hostile_device.as_str()))
+            .map(|r| uuid(&r["id"]))
+            .collect()
+    };
     for lap in laptops.iter().filter(|l| l.role == Role::Staff) {
         let ex = lap.store.export().unwrap();
-        let votes: BTreeSet<Uuid> = ids(&ex, "votes").into_iter().collect();
+        let votes: BTreeSet<Uuid> = honest(&ex, "votes").into_iter().collect();
         assert_eq!(votes, rec.votes, "seed {seed}: votes lost or invented");
-        assert_eq!(ids(&ex, "votes").len(), votes.len());
-        let scores: BTreeSet<Uuid> = ids(&ex, "score_submissions").into_iter().collect();
+        assert_eq!(honest(&ex, "votes").len(), votes.len());
+        let scores: BTreeSet<Uuid> = honest(&ex, "score_submissions").into_iter().collect();
         assert_eq!(scores, rec.scores, "seed {seed}: scores lost or invented");
+    }
+    // (d) Everything the server accepted applies on every laptop allowed to receive it,
+    // and no honest laptop's change was refused.
+    for lap in &laptops {
+        let waiting = lap.store.quarantined().unwrap();
+        assert!(
+            waiting.is_empty(),
+            "seed {seed}: {} could not apply what the server accepted: {waiting:#?}",
+            lap.name
+        );
+        let aside = lap.store.set_aside().unwrap();
+        assert!(
+            aside.is_empty(),
+            "seed {seed}: the server refused {}'s honest change: {aside:#?}",
+            lap.name
+        );
     }
     for lap in &laptops {
         let report = lap.store.doctor().unwrap();
@@ -1249,6 +1481,8 @@ fn run(seed: u64, steps: usize) -> BTreeMap<String, usize> {
         );
     }
     let mut kinds = BTreeMap::new();
+    kinds.insert("hostile: accepted".to_string(), hostile.accepted);
+    kinds.insert("hostile: refused".to_string(), hostile.refused);
     // Facts two laptops recorded for one thing, left to settle at the end (counted so
     // TRELLIS_CONVERGENCE_STATS shows the schedules make them).
     let staff_a = &laptops[0].store;
@@ -1313,6 +1547,13 @@ fn schedules(cases: u32) {
             "to settle: Scores",
         ] {
             assert!(seen.contains_key(kind), "no schedule ended with {kind}");
+        }
+        // The hostile laptop must be both refused and, sometimes, believed.
+        for outcome in ["hostile: accepted", "hostile: refused"] {
+            assert!(
+                seen.get(outcome).is_some_and(|n| *n > 0),
+                "no {outcome} change"
+            );
         }
     }
 }

@@ -245,7 +245,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| StoreError::from(crate::open::classify(&path, e)))?;
+            .map_err(|e| crate::open::classify(&path, e))?;
         let mut admission = Admission::default();
         for (i, row) in rows.iter().enumerate() {
             match apply_one(&tx, row, &own, now_ms)? {
@@ -263,8 +263,7 @@ impl Store {
             [cursor],
         )
         .map_err(StoreError::from)?;
-        tx.commit()
-            .map_err(|e| StoreError::from(crate::open::classify(&path, e)))?;
+        tx.commit().map_err(|e| crate::open::classify(&path, e))?;
         Ok(value)
     }
 
@@ -408,14 +407,41 @@ fn apply_one(
             tx.execute_batch("RELEASE received")?;
             Ok(Outcome::Applied)
         }
-        Err(StoreError::Invalid(i)) => {
+        Err(e) => {
             tx.execute_batch("ROLLBACK TO received; RELEASE received")?;
-            Ok(Outcome::Refused(format!("it cannot be applied: {i}")))
+            match refusal(e) {
+                Ok(reason) => Ok(Outcome::Refused(format!("it cannot be applied: {reason}"))),
+                Err(storage) => Err(storage),
+            }
         }
-        Err(other) => {
-            tx.execute_batch("ROLLBACK TO received; RELEASE received")?;
-            Err(other)
+    }
+}
+
+/// Whether a failed write says something about the change (a record it needs is missing,
+/// a constraint it breaks: a refusal, in words) or about this laptop's storage (a real
+/// error: the disk, a lock, a damaged file), which must stop the page and be retried.
+fn refusal(e: StoreError) -> Result<String, StoreError> {
+    match e {
+        StoreError::Invalid(_) | StoreError::NotFound { .. } | StoreError::Decode(_) => {
+            Ok(e.to_string())
         }
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, ref message))
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            let what = message.as_deref().unwrap_or("a rule of the database");
+            Ok(if what.contains("FOREIGN KEY") {
+                "it refers to a record that is not here".to_string()
+            } else {
+                format!("it breaks {what}")
+            })
+        }
+        StoreError::Sqlite(
+            rusqlite::Error::ToSqlConversionFailure(_)
+            | rusqlite::Error::FromSqlConversionFailure(..)
+            | rusqlite::Error::IntegralValueOutOfRange(..)
+            | rusqlite::Error::InvalidColumnType(..),
+        ) => Ok(format!("a value in it does not fit ({e})")),
+        other => Err(other),
     }
 }
 
