@@ -74,6 +74,23 @@ pub fn check_change(
     mine: &[Uuid],
     now_ms: u64,
 ) -> Result<Operation, Refusal> {
+    // The role first: a kind this role may never make is refused for that alone, however
+    // its payload reads.
+    if !trellis_core::op::KINDS.contains(&row.kind.as_str()) {
+        return Err(Refusal::set_aside(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_change",
+            format!("Trellis has no kind of change called {:?}", row.kind),
+        ));
+    }
+    let push = role.push(&row.kind);
+    if push == Push::Refused {
+        return Err(Refusal::set_aside(
+            StatusCode::FORBIDDEN,
+            "role_forbids",
+            format!("a {role} may not make {} changes", row.kind),
+        ));
+    }
     let op = Operation::decode(&row.kind, row.payload.clone()).map_err(|e| {
         Refusal::set_aside(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -88,27 +105,15 @@ pub fn check_change(
             format!("it is not valid ({e})"),
         )
     })?;
-    match role.push(&row.kind) {
-        Push::Allowed => {}
-        Push::Refused => {
-            return Err(Refusal::set_aside(
-                StatusCode::FORBIDDEN,
-                "role_forbids",
-                format!("a {role} may not make {} changes", row.kind),
-            ))
-        }
-        Push::AsThemselves => {
-            if !panel_may_make(&op, mine) {
-                return Err(Refusal::set_aside(
-                    StatusCode::FORBIDDEN,
-                    "not_your_score",
-                    format!(
-                        "a panel member scores and declares conflicts only as themselves, and {} is not the panel member named {user}",
-                        assessor_of(&op).map(|a| a.to_string()).unwrap_or_default()
-                    ),
-                ));
-            }
-        }
+    if push == Push::AsThemselves && !panel_may_make(&op, mine) {
+        return Err(Refusal::set_aside(
+            StatusCode::FORBIDDEN,
+            "not_your_score",
+            format!(
+                "a panel member scores and declares conflicts only as themselves, and {} is not the panel member named {user}",
+                assessor_of(&op).map(|a| a.to_string()).unwrap_or_default()
+            ),
+        ));
     }
     check_clock(row, now_ms)?;
     Ok(op)
