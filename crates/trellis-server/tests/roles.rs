@@ -344,3 +344,94 @@ fn facilitators_receive_organisations_without_their_equality_data() {
     sync(&mut staff).unwrap();
     assert_eq!(walk_in(&staff), 1, "staff receive it whole");
 }
+
+/// The role table (`trellis_core::roles`), every kind × every role, on both sides: the
+/// server refuses exactly the kinds the table refuses a role (403 `role_forbids`, or
+/// `not_your_score` for a score not made as the user's own panel member), and a laptop
+/// limited to the role refuses the same before anything is written. The changes are one
+/// real change of each kind, kept from a run of the convergence test.
+#[test]
+fn every_kind_and_role_is_allowed_or_refused_as_the_table_says_on_laptop_and_server() {
+    use trellis_core::op::{Operation, KINDS};
+    use trellis_core::roles::{Push, ROLES};
+    use trellis_store::{ChangeRow, StoreError};
+
+    let changes: Vec<ChangeRow> =
+        serde_json::from_str(include_str!("fixtures/one_change_of_each_kind.json")).unwrap();
+    let kinds: Vec<&str> = changes.iter().map(|c| c.kind.as_str()).collect();
+    assert_eq!(kinds, KINDS, "one change of every kind, in order");
+    let server = TestServer::start();
+    let dir = TempDir::new().unwrap();
+    for role in ROLES {
+        // The server: a device of this role pushes each kind.
+        let user = format!("Mallory the {role}");
+        let device = server.laptop(dir.path(), role.as_str(), &user, role);
+        let token = trellis_sync::client::Credentials::load(device.path())
+            .unwrap()
+            .unwrap()
+            .token;
+        let mut seq = 1;
+        for change in &changes {
+            let mut row = change.clone();
+            row.id = Uuid::now_v7();
+            row.device_id = device.device_id();
+            row.device_seq = seq;
+            row.hlc = trellis_core::hlc::Hlc {
+                millis: chrono::Utc::now().timestamp_millis() as u64,
+                counter: 0,
+            };
+            let res = reqwest::blocking::Client::new()
+                .post(format!("{}/v1/push", server.url))
+                .bearer_auth(&token)
+                .json(&serde_json::json!({
+                    "schema_version": trellis_server::SCHEMA_VERSION,
+                    "changes": [row],
+                }))
+                .send()
+                .unwrap();
+            let status = res.status().as_u16();
+            let body: Value = res.json().unwrap();
+            let error = body["error"].as_str().unwrap_or("");
+            match role.push(&change.kind) {
+                Push::Refused => assert_eq!(
+                    (status, error),
+                    (403, "role_forbids"),
+                    "{role} pushing {}: {body}",
+                    change.kind
+                ),
+                Push::AsThemselves => assert_eq!(
+                    (status, error),
+                    (403, "not_your_score"),
+                    "{role} pushing {}: {body}",
+                    change.kind
+                ),
+                Push::Allowed => assert!(
+                    status == 200 || error == "cannot_apply",
+                    "{role} pushing {}: {status} {body}",
+                    change.kind
+                ),
+            }
+            assert!(status == 200 || body["set_aside"] == true, "{body}");
+            seq += 1;
+        }
+        // The laptop: limited to this role, it refuses the same kinds itself.
+        let mut laptop = Store::open(&dir.path().join(format!("{role}-laptop.sqlite3"))).unwrap();
+        laptop.limit_to(trellis_sync::client::sync_limit(role.as_str(), &user));
+        for change in &changes {
+            let op = Operation::decode(&change.kind, change.payload.clone()).unwrap();
+            let got = laptop.apply(&op);
+            let refused_for_role =
+                matches!(&got, Err(StoreError::NotForRole { kind, .. }) if kind == &change.kind);
+            let refused_as_another = matches!(&got, Err(StoreError::NotAsYou { .. }));
+            assert_eq!(
+                (refused_for_role, refused_as_another),
+                (
+                    role.push(&change.kind) == Push::Refused,
+                    role.push(&change.kind) == Push::AsThemselves
+                ),
+                "{role}'s laptop making {}: {got:?}",
+                change.kind
+            );
+        }
+    }
+}
