@@ -18,8 +18,6 @@ pub struct Hlc {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClockError {
-    #[error("the other device's clock is {ahead_ms} ms ahead of this one (more than the {max_ms} ms allowed); check the date and time settings")]
-    Drift { ahead_ms: u64, max_ms: u64 },
     #[error("{0:?} is not a clock timestamp (expected 18 digits, a hyphen and 10 digits)")]
     Malformed(String),
     /// A change stamped further ahead of the checking clock than the bound allows: the
@@ -93,12 +91,7 @@ impl Hlc {
     /// Merges a timestamp seen from another device, refusing one too far in the future so
     /// a single wrong clock cannot drag every device's clock forward.
     pub fn observe(self, remote: Hlc, now_ms: u64, max_drift_ms: u64) -> Result<Hlc, ClockError> {
-        if remote.millis > now_ms.saturating_add(max_drift_ms) {
-            return Err(ClockError::Drift {
-                ahead_ms: remote.millis - now_ms,
-                max_ms: max_drift_ms,
-            });
-        }
+        check_ahead(remote, now_ms, max_drift_ms)?;
         Ok(self.max(remote).tick(now_ms))
     }
 }
@@ -224,7 +217,7 @@ mod tests {
                 60_000,
             )
             .unwrap_err();
-        assert!(matches!(err, ClockError::Drift { .. }));
+        assert!(matches!(err, ClockError::Ahead { .. }));
     }
 
     #[test]

@@ -746,21 +746,37 @@ impl ServerStore for SqliteServerStore {
                 |r| r.get(0),
             )
             .optional()?;
-        if taken.is_some() {
-            return Err(ServerStoreError::DeviceOfAnotherUser {
-                device: new,
-                holder: old.user.clone(),
-            });
-        }
         let token = new_token();
-        tx.execute(
-            "INSERT INTO devices (id, user, token_hash, enrolled_at) VALUES (?1, ?2, ?3, ?4)",
-            params![new.to_string(), old.user, token_hash(&token), now_text()],
-        )?;
-        tx.execute(
-            "INSERT INTO device_continuations (old_id, new_id, at) VALUES (?1, ?2, ?3)",
-            params![old.id.to_string(), new.to_string(), now_text()],
-        )?;
+        if taken.is_some() {
+            // Asked again for the same continuation (the laptop stopped before it kept
+            // the first answer's token): a new token for it, as a re-enrolment gives.
+            let same: Option<i64> = tx
+                .query_row(
+                    "SELECT 1 FROM device_continuations WHERE old_id = ?1 AND new_id = ?2",
+                    params![old.id.to_string(), new.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if same.is_none() {
+                return Err(ServerStoreError::DeviceOfAnotherUser {
+                    device: new,
+                    holder: old.user.clone(),
+                });
+            }
+            tx.execute(
+                "UPDATE devices SET token_hash = ?1 WHERE id = ?2",
+                params![token_hash(&token), new.to_string()],
+            )?;
+        } else {
+            tx.execute(
+                "INSERT INTO devices (id, user, token_hash, enrolled_at) VALUES (?1, ?2, ?3, ?4)",
+                params![new.to_string(), old.user, token_hash(&token), now_text()],
+            )?;
+            tx.execute(
+                "INSERT INTO device_continuations (old_id, new_id, at) VALUES (?1, ?2, ?3)",
+                params![old.id.to_string(), new.to_string(), now_text()],
+            )?;
+        }
         let d = tx.query_row(
             &format!("{DEVICE_SELECT} WHERE d.id = ?1"),
             [new.to_string()],

@@ -401,11 +401,19 @@ fn a_laptop_restored_from_its_backup_loses_nothing_and_counts_nothing_twice() {
     }
     std::fs::copy(&backup, &db).unwrap();
     org(&sam, "Five", "GB-CHC-1000005");
+    let settings = trellis_sync::client::credentials_path(&db);
+    let before = std::fs::read_to_string(&settings).unwrap();
     let out = run(sam().arg("sync"));
     assert!(
         out.contains("restored from a backup") && out.contains("new device"),
         "{out}"
     );
+    // Had the laptop stopped before keeping the new device's token, its next sync asks
+    // for it again with the old one, and carries on.
+    std::fs::write(&settings, before).unwrap();
+    org(&sam, "Six", "GB-CHC-1000006");
+    let out = run(sam().arg("sync"));
+    assert!(out.contains("sent 1 changes"), "{out}");
     let jo = laptop(&cli, dir.path(), "jo");
     run(jo().arg("init"));
     enrol(&server, &jo, "jo");
@@ -413,7 +421,7 @@ fn a_laptop_restored_from_its_backup_loses_nothing_and_counts_nothing_twice() {
     run(sam().arg("sync"));
     let export = run(sam().arg("export"));
     assert_eq!(export, run(jo().arg("export")));
-    for name in ["One", "Two", "Three", "Four", "Five"] {
+    for name in ["One", "Two", "Three", "Four", "Five", "Six"] {
         assert_eq!(
             export.matches(&format!("\"name\": \"{name}\"")).count(),
             1,

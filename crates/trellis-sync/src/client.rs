@@ -435,6 +435,7 @@ pub fn sync(store: &mut Store) -> Result<SyncReport, SyncError> {
 /// credential store); records the time it finished in them and in the settings file. A
 /// database found to be a restored backup or a copy keeps its new device's token.
 pub fn sync_as(store: &mut Store, creds: &mut Credentials) -> Result<SyncReport, SyncError> {
+    finish_continuing(store, creds)?;
     let mut session = Session::new(&creds.server, &creds.token);
     let result = sync_session(store, &mut session);
     if let Some(continued) = &session.continued {
@@ -446,6 +447,33 @@ pub fn sync_as(store: &mut Store, creds: &mut Credentials) -> Result<SyncReport,
     creds.last_sync = Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     creds.save(store.path())?;
     Ok(report)
+}
+
+/// A database that carried on as a new device but stopped before it kept the new token
+/// still holds the old device's: it asks for the new device's token again with it.
+fn finish_continuing(store: &Store, creds: &mut Credentials) -> Result<(), SyncError> {
+    let (Some(saved), current) = (creds.device_id, store.device_id()) else {
+        return Ok(());
+    };
+    let continued = store
+        .device_history()?
+        .iter()
+        .any(|h| h.old_device == saved.to_string() && h.new_device == current.to_string());
+    if saved == current || !continued {
+        return Ok(());
+    }
+    let got: EnrolResponse = answer(
+        &creds.server,
+        http()
+            .post(url(&creds.server, "/v1/continue"))
+            .bearer_auth(&creds.token)
+            .json(&ContinueRequest { device_id: current })
+            .send(),
+    )?;
+    creds.token = got.token;
+    creds.device_id = Some(current);
+    creds.keep(store.path())?;
+    Ok(())
 }
 
 /// [`sync`] against an explicit server and token (no settings file). If the database
