@@ -714,31 +714,35 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_burst_of_changes_is_one_sync_and_a_stopped_server_loses_nothing() {
-        let dir = tempfile::tempdir().unwrap();
+    /// A sync worker on a new laptop database in `dir`, enrolled as `user` with a real
+    /// server in this process.
+    struct Enrolled {
+        handle: SyncHandle,
+        seen: Seen,
+        server: TestServer,
+        server_store: Arc<trellis_server::SqliteServerStore>,
+        /// The UI's connection, as AppState holds it; the worker opens its own.
+        ui: Store,
+        enrolled: SyncView,
+    }
+
+    fn enrolled_worker(dir: &Path, user: &str, role: trellis_server::Role) -> Enrolled {
         let server_store = Arc::new(trellis_server::SqliteServerStore::in_memory().unwrap());
-        server_store
-            .add_user("amina", trellis_server::Role::Staff)
-            .unwrap();
+        server_store.add_user(user, role).unwrap();
         let server = TestServer::start(server_store.clone(), 0);
         let code = server_store
-            .create_code("amina", chrono::Utc::now().timestamp_millis())
+            .create_code(user, chrono::Utc::now().timestamp_millis())
             .unwrap();
-
-        let db = dir.path().join("laptop.sqlite3");
-        // The UI's connection, as AppState holds it; the worker opens its own.
-        let mut ui = Store::open(&db).unwrap();
+        let db = dir.join("laptop.sqlite3");
+        let ui = Store::open(&db).unwrap();
         let handle = SyncHandle::new();
         let seen: Seen = Arc::default();
         let record = seen.clone();
         let emit: Emit = Box::new(move |view| record.lock().unwrap().push(view.clone()));
         let triggers = handle.pending.lock().unwrap().take().unwrap();
         let shared = handle.view.clone();
-        let worker_db = db.clone();
-        std::thread::spawn(move || Worker::run(emit, worker_db, triggers, shared));
+        std::thread::spawn(move || Worker::run(emit, db, triggers, shared));
         wait_for(&seen, "not enrolled", |v| v.state == "not enrolled");
-
         let (reply, answer) = mpsc::channel();
         handle
             .triggers
@@ -752,6 +756,27 @@ mod tests {
             .recv_timeout(Duration::from_secs(30))
             .unwrap()
             .unwrap();
+        Enrolled {
+            handle,
+            seen,
+            server,
+            server_store,
+            ui,
+            enrolled,
+        }
+    }
+
+    #[test]
+    fn a_burst_of_changes_is_one_sync_and_a_stopped_server_loses_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let Enrolled {
+            handle,
+            seen,
+            server,
+            server_store,
+            mut ui,
+            enrolled,
+        } = enrolled_worker(dir.path(), "amina", trellis_server::Role::Staff);
         assert_eq!(enrolled.user.as_deref(), Some("amina"));
         assert!(enrolled.token_kept.is_some());
         let before = wait_for(&seen, "the first sync", |v| {
@@ -797,38 +822,14 @@ mod tests {
     #[test]
     fn refused_and_waiting_changes_are_shown_and_sync_goes_on() {
         let dir = tempfile::tempdir().unwrap();
-        let server_store = Arc::new(trellis_server::SqliteServerStore::in_memory().unwrap());
-        server_store
-            .add_user("femi", trellis_server::Role::Facilitator)
-            .unwrap();
-        let server = TestServer::start(server_store.clone(), 0);
-        let code = server_store
-            .create_code("femi", chrono::Utc::now().timestamp_millis())
-            .unwrap();
-        let db = dir.path().join("laptop.sqlite3");
-        let mut ui = Store::open(&db).unwrap();
-        let handle = SyncHandle::new();
-        let seen: Seen = Arc::default();
-        let record = seen.clone();
-        let emit: Emit = Box::new(move |view| record.lock().unwrap().push(view.clone()));
-        let triggers = handle.pending.lock().unwrap().take().unwrap();
-        let shared = handle.view.clone();
-        let worker_db = db.clone();
-        std::thread::spawn(move || Worker::run(emit, worker_db, triggers, shared));
-        wait_for(&seen, "not enrolled", |v| v.state == "not enrolled");
-        let (reply, answer) = mpsc::channel();
-        handle
-            .triggers
-            .send(Trigger::Enrol {
-                server: server.url.clone(),
-                code,
-                reply,
-            })
-            .unwrap();
-        answer
-            .recv_timeout(Duration::from_secs(30))
-            .unwrap()
-            .unwrap();
+        let Enrolled {
+            handle,
+            seen,
+            server: _server,
+            server_store,
+            mut ui,
+            ..
+        } = enrolled_worker(dir.path(), "femi", trellis_server::Role::Facilitator);
         wait_for(&seen, "the first sync", |v| v.state == "synced");
 
         // A grants record made on a facilitator's laptop (by a bug: its own limit is off

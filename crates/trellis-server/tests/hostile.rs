@@ -120,6 +120,20 @@ fn fresh(mut row: ChangeRow) -> ChangeRow {
     row
 }
 
+/// A new laptop database, enrolled as `user`.
+fn enrolled(
+    server: &Server,
+    cli: &Path,
+    dir: &Path,
+    name: &str,
+    user: &str,
+) -> impl Fn() -> Command {
+    let l = laptop(cli, dir, name);
+    run(l().arg("init"));
+    enrol(server, &l, user);
+    l
+}
+
 fn enrol(server: &Server, l: &impl Fn() -> Command, user: &str) {
     let code = run(server.admin().args(["enrol", "--user", user]));
     run(l().args(["enrol", "--server", &server.url, "--code", code.trim()]));
@@ -148,9 +162,7 @@ fn poisoned_pushes_are_refused_one_by_one_and_nobody_stops() {
         ],
     );
     let cli = trellis_cli();
-    let sam = laptop(&cli, dir.path(), "sam");
-    run(sam().arg("init"));
-    enrol(&server, &sam, "sam");
+    let sam = enrolled(&server, &cli, dir.path(), "sam", "sam");
     org(&sam, "Riverside Elders", "GB-CHC-1000001");
     run(sam().args(["panel", "add", "Kwame Mensah", "--role", "chair"]));
     run(sam().arg("sync"));
@@ -198,9 +210,7 @@ fn poisoned_pushes_are_refused_one_by_one_and_nobody_stops() {
     let forged = rows_of(&dir.path().join("forge.sqlite3"));
 
     // A facilitator's device: references to records the server does not hold.
-    let femi_laptop = laptop(&cli, dir.path(), "femi");
-    run(femi_laptop().arg("init"));
-    enrol(&server, &femi_laptop, "femi");
+    let femi_laptop = enrolled(&server, &cli, dir.path(), "femi", "femi");
     let mut femi = Hostile::new(&server, &dir.path().join("femi.sqlite3"));
     femi.refused(
         "a contact with an organisation that does not exist",
@@ -222,9 +232,7 @@ fn poisoned_pushes_are_refused_one_by_one_and_nobody_stops() {
     );
 
     // A staff device: record ids and change ids already used.
-    let mallory_laptop = laptop(&cli, dir.path(), "mallory");
-    run(mallory_laptop().arg("init"));
-    enrol(&server, &mallory_laptop, "mallory");
+    let mallory_laptop = enrolled(&server, &cli, dir.path(), "mallory", "mallory");
     let mut mallory = Hostile::new(&server, &dir.path().join("mallory.sqlite3"));
     let mut reused = fresh(row_of(&forged, "organisation.create"));
     reused.payload["id"] = sams_org.payload["id"].clone();
@@ -274,9 +282,7 @@ fn poisoned_pushes_are_refused_one_by_one_and_nobody_stops() {
     org(&sam, "Northside Youth", "GB-CHC-1000002");
     let out = run(sam().arg("sync"));
     assert!(out.contains("synced"), "{out}");
-    let jo = laptop(&cli, dir.path(), "jo");
-    run(jo().arg("init"));
-    enrol(&server, &jo, "jo");
+    let jo = enrolled(&server, &cli, dir.path(), "jo", "jo");
     run(jo().arg("sync"));
     let export = run(jo().arg("export"));
     assert_eq!(
@@ -297,9 +303,7 @@ fn a_panel_member_cannot_change_what_she_may_see() {
     let dir = TempDir::new().unwrap();
     let server = Server::start(dir.path(), &[("sam", "staff"), ("Zara Ahmed", "panel")]);
     let cli = trellis_cli();
-    let sam = laptop(&cli, dir.path(), "sam");
-    run(sam().arg("init"));
-    enrol(&server, &sam, "sam");
+    let sam = enrolled(&server, &cli, dir.path(), "sam", "sam");
     run(sam().args(["panel", "add", "Zara Ahmed", "--role", "assessor"]));
     run(sam().args(["panel", "add", "Yusuf Khan", "--role", "assessor"]));
     run(sam().arg("sync"));
@@ -314,9 +318,7 @@ fn a_panel_member_cannot_change_what_she_may_see() {
     run(forge().arg("demo"));
     let forged = rows_of(&dir.path().join("forge.sqlite3"));
 
-    let zara_laptop = laptop(&cli, dir.path(), "zara");
-    run(zara_laptop().arg("init"));
-    enrol(&server, &zara_laptop, "Zara Ahmed");
+    let zara_laptop = enrolled(&server, &cli, dir.path(), "zara", "Zara Ahmed");
     let mut her = Hostile::new(&server, &dir.path().join("zara.sqlite3"));
     let mut chair = zara.clone();
     chair.id = Uuid::now_v7();
@@ -382,9 +384,7 @@ fn a_laptop_restored_from_its_backup_loses_nothing_and_counts_nothing_twice() {
     let dir = TempDir::new().unwrap();
     let server = Server::start(dir.path(), &[("sam", "staff"), ("jo", "staff")]);
     let cli = trellis_cli();
-    let sam = laptop(&cli, dir.path(), "sam");
-    run(sam().arg("init"));
-    enrol(&server, &sam, "sam");
+    let sam = enrolled(&server, &cli, dir.path(), "sam", "sam");
     org(&sam, "One", "GB-CHC-1000001");
     org(&sam, "Two", "GB-CHC-1000002");
     run(sam().arg("sync"));
@@ -414,9 +414,7 @@ fn a_laptop_restored_from_its_backup_loses_nothing_and_counts_nothing_twice() {
     org(&sam, "Six", "GB-CHC-1000006");
     let out = run(sam().arg("sync"));
     assert!(out.contains("sent 1 changes"), "{out}");
-    let jo = laptop(&cli, dir.path(), "jo");
-    run(jo().arg("init"));
-    enrol(&server, &jo, "jo");
+    let jo = enrolled(&server, &cli, dir.path(), "jo", "jo");
     run(jo().arg("sync"));
     run(sam().arg("sync"));
     let export = run(sam().arg("export"));
@@ -461,9 +459,7 @@ fn a_laptop_three_hours_ahead_is_told_and_recovers_once_corrected() {
     let dir = TempDir::new().unwrap();
     let server = Server::start(dir.path(), &[("sam", "staff"), ("jo", "staff")]);
     let cli = trellis_cli();
-    let sam = laptop(&cli, dir.path(), "sam");
-    run(sam().arg("init"));
-    enrol(&server, &sam, "sam");
+    let sam = enrolled(&server, &cli, dir.path(), "sam", "sam");
     let jo = laptop(&cli, dir.path(), "jo");
     let jo_ahead = skewed(&cli, dir.path(), "jo", "+3h");
     run(jo().arg("init"));

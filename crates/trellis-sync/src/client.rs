@@ -449,6 +449,19 @@ pub fn sync_as(store: &mut Store, creds: &mut Credentials) -> Result<SyncReport,
     Ok(report)
 }
 
+/// Asks the server, with the old device's token, for a token for `new`, the device a
+/// restored or copied database carries on as.
+fn ask_to_continue(server: &str, old_token: &str, new: Uuid) -> Result<EnrolResponse, SyncError> {
+    answer(
+        server,
+        http()
+            .post(url(server, "/v1/continue"))
+            .bearer_auth(old_token)
+            .json(&ContinueRequest { device_id: new })
+            .send(),
+    )
+}
+
 /// A database that carried on as a new device but stopped before it kept the new token
 /// still holds the old device's: it asks for the new device's token again with it.
 fn finish_continuing(store: &Store, creds: &mut Credentials) -> Result<(), SyncError> {
@@ -462,15 +475,7 @@ fn finish_continuing(store: &Store, creds: &mut Credentials) -> Result<(), SyncE
     if saved == current || !continued {
         return Ok(());
     }
-    let got: EnrolResponse = answer(
-        &creds.server,
-        http()
-            .post(url(&creds.server, "/v1/continue"))
-            .bearer_auth(&creds.token)
-            .json(&ContinueRequest { device_id: current })
-            .send(),
-    )?;
-    creds.token = got.token;
+    creds.token = ask_to_continue(&creds.server, &creds.token, current)?.token;
     creds.device_id = Some(current);
     creds.keep(store.path())?;
     Ok(())
@@ -565,14 +570,7 @@ fn continue_as_new_device(
 ) -> Result<(), SyncError> {
     let old = store.device_id();
     let new = Uuid::now_v7();
-    let got: EnrolResponse = answer(
-        &session.server,
-        http()
-            .post(url(&session.server, "/v1/continue"))
-            .bearer_auth(&session.token)
-            .json(&ContinueRequest { device_id: new })
-            .send(),
-    )?;
+    let got = ask_to_continue(&session.server, &session.token, new)?;
     let moved = store.continue_as_new_device(
         new,
         from,
