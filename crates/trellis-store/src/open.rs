@@ -124,6 +124,11 @@ fn connect(path: &Path, writable: bool) -> Result<Connection, StoreError> {
     conn.set_prepared_statement_cache_capacity(crate::cached::CAPACITY);
     conn.pragma_update(None, "foreign_keys", "ON")
         .map_err(|e| classify(path, e))?;
+    // Each received change is applied in a savepoint; its sub-journal in memory rather
+    // than a temporary file: a first pull of 100,000 changes 5.1 s with the file, 3.5 s
+    // without (trellis-bench sync-first-pull).
+    conn.pragma_update(None, "temp_store", "MEMORY")
+        .map_err(|e| classify(path, e))?;
     Ok(conn)
 }
 

@@ -131,6 +131,7 @@ fn a_change_that_cannot_be_applied_waits_and_the_rest_go_on() {
     // A change id already used by another change is refused, not a crash.
     let mut reused = rows[0].clone();
     reused.device_id = Uuid::now_v7();
+    reused.payload["id"] = serde_json::json!(Uuid::now_v7());
     let got = c.apply_remote(&[reused], 5).unwrap();
     assert_eq!(got.set_aside, 1);
     assert!(c.quarantined().unwrap()[0]
