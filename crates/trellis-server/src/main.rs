@@ -59,6 +59,8 @@ enum UserCommand {
 #[derive(Subcommand)]
 enum DeviceCommand {
     List,
+    /// Changes the server refused for good: which laptop and user, what, and why
+    Refused,
     /// Refuse this device from now on (it is told why)
     Revoke {
         id: Uuid,
@@ -112,6 +114,22 @@ fn main() -> anyhow::Result<()> {
                     d.role,
                     d.enrolled_at,
                     if d.revoked { "  REVOKED" } else { "" }
+                );
+            }
+        }
+        Command::Device(DeviceCommand::Refused) => {
+            let users: std::collections::HashMap<String, String> = store
+                .devices()?
+                .into_iter()
+                .map(|d| (d.id.to_string(), d.user))
+                .collect();
+            for r in store.refused()? {
+                let user = users
+                    .get(&r.device_id)
+                    .map_or("an unknown user", String::as_str);
+                println!(
+                    "{}  laptop {} ({user}) change {} ({}): {} — {}",
+                    r.at, r.device_id, r.device_seq, r.kind, r.error, r.reason
                 );
             }
         }

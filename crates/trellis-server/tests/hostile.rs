@@ -278,6 +278,15 @@ fn poisoned_pushes_are_refused_one_by_one_and_nobody_stops() {
     let (status, body) = mallory.push(good);
     assert_eq!(status, 200, "{body}");
 
+    // An administrator sees each refusal: which laptop and user, what and why.
+    let refused = run(server.admin().args(["device", "refused"]));
+    assert_eq!(refused.lines().count(), 6, "{refused}");
+    assert!(
+        refused.contains("(femi) change 1 (contact.log): cannot_apply")
+            && refused.contains("(mallory) change 3 (organisation.create): cannot_apply"),
+        "{refused}"
+    );
+
     // Everyone else carries on: Sam syncs, and a new laptop's first pull gets everything.
     org(&sam, "Northside Youth", "GB-CHC-1000002");
     let out = run(sam().arg("sync"));
