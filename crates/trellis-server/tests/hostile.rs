@@ -210,7 +210,7 @@ fn poisoned_pushes_are_refused_one_by_one_and_nobody_stops() {
     let forged = rows_of(&dir.path().join("forge.sqlite3"));
 
     // A facilitator's device: references to records the server does not hold.
-    enrolled(&server, &cli, dir.path(), "femi", "femi");
+    let _femi = enrolled(&server, &cli, dir.path(), "femi", "femi");
     let mut femi = Hostile::new(&server, &dir.path().join("femi.sqlite3"));
     femi.refused(
         "a contact with an organisation that does not exist",
@@ -232,7 +232,7 @@ fn poisoned_pushes_are_refused_one_by_one_and_nobody_stops() {
     );
 
     // A staff device: record ids and change ids already used.
-    enrolled(&server, &cli, dir.path(), "mallory", "mallory");
+    let _mallory = enrolled(&server, &cli, dir.path(), "mallory", "mallory");
     let mut mallory = Hostile::new(&server, &dir.path().join("mallory.sqlite3"));
     let mut reused = fresh(row_of(&forged, "organisation.create"));
     reused.payload["id"] = sams_org.payload["id"].clone();
