@@ -370,8 +370,7 @@ fn every_kind_and_role_is_allowed_or_refused_as_the_table_says_on_laptop_and_ser
             .unwrap()
             .unwrap()
             .token;
-        let mut seq = 1;
-        for change in &changes {
+        for (seq, change) in (1..).zip(changes.iter()) {
             let mut row = change.clone();
             row.id = Uuid::now_v7();
             row.device_id = device.device_id();
@@ -411,8 +410,8 @@ fn every_kind_and_role_is_allowed_or_refused_as_the_table_says_on_laptop_and_ser
                     change.kind
                 ),
             }
+            // Stored or set aside: either way the number is used up.
             assert!(status == 200 || body["set_aside"] == true, "{body}");
-            seq += 1;
         }
         // The laptop: limited to this role, it refuses the same kinds itself.
         let mut laptop = Store::open(&dir.path().join(format!("{role}-laptop.sqlite3"))).unwrap();
