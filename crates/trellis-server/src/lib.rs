@@ -510,7 +510,9 @@ async fn pull(
                 Some(PulledChange {
                     server_seq,
                     change,
-                    sent_by,
+                    // Who made each change is for the staff who put things right; a
+                    // scoped role is told the laptop, not the person.
+                    sent_by: sent_by.filter(|_| !device.role.scoped()),
                 })
             })
             .collect();

@@ -434,3 +434,39 @@ fn every_kind_and_role_is_allowed_or_refused_as_the_table_says_on_laptop_and_ser
         }
     }
 }
+
+/// Who made a change goes to the staff who put things right, not to scoped roles.
+#[test]
+fn only_staff_are_told_who_sent_each_change() {
+    let server = TestServer::start();
+    let dir = TempDir::new().unwrap();
+    let mut sam = server.laptop(dir.path(), "sam", "sam", Role::Staff);
+    sam.add_organisation(&OrganisationInput {
+        name: "Riverside Elders".into(),
+        org_ref: "GB-CHC-1000001".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    sync(&mut sam).unwrap();
+    for (name, role, told) in [
+        ("jo", Role::Staff, Some("sam")),
+        ("femi", Role::Facilitator, None),
+        ("Zara", Role::Panel, None),
+    ] {
+        let laptop = server.laptop(dir.path(), name, name, role);
+        let token = trellis_sync::client::Credentials::load(laptop.path())
+            .unwrap()
+            .unwrap()
+            .token;
+        let page: Value = reqwest::blocking::Client::new()
+            .get(format!("{}/v1/pull?after=0", server.url))
+            .bearer_auth(token)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let change = &page["changes"][0];
+        assert_eq!(change["change"]["kind"], "organisation.create", "{page}");
+        assert_eq!(change["sent_by"].as_str(), told, "{role}: {page}");
+    }
+}
