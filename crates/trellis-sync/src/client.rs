@@ -59,7 +59,7 @@ pub enum SyncError {
 
 /// What is kept after enrolment: the server, who this laptop syncs as, and the device
 /// token, which lives in the OS credential store where there is one ([`crate::token`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
     pub server: String,
     pub token: String,
@@ -72,6 +72,21 @@ pub struct Credentials {
     pub device_id: Option<Uuid>,
     /// Why the token is in the settings file rather than the credential store.
     pub why_file: Option<String>,
+}
+
+// By hand, so that credentials printed with `{:?}` (a failed test, a log) never show
+// the token.
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("server", &self.server)
+            .field("user", &self.user)
+            .field("role", &self.role)
+            .field("last_sync", &self.last_sync)
+            .field("token_store", &self.token_store)
+            .field("device_id", &self.device_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The settings file's JSON. The token is in it only when it is kept in the file.
@@ -414,7 +429,7 @@ pub struct SyncReport {
 }
 
 /// A restored or copied database now syncing as a new device of the same user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct Continued {
     pub old_device: Uuid,
     pub new_device: Uuid,
@@ -423,6 +438,17 @@ pub struct Continued {
     /// The new device's token: kept with the credentials, never printed.
     #[serde(skip)]
     pub token: String,
+}
+
+// By hand, so that a report printed with `{:?}` never shows the token.
+impl std::fmt::Debug for Continued {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Continued")
+            .field("old_device", &self.old_device)
+            .field("new_device", &self.new_device)
+            .field("moved", &self.moved)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One full sync: push until everything is acknowledged, then pull until nothing is left.
@@ -847,6 +873,29 @@ pub fn status(store: &Store) -> Result<SyncStatus, SyncError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_token_is_printed_with_debug() {
+        let creds = Credentials {
+            server: "http://127.0.0.1:8710".into(),
+            token: "secret-token-0123".into(),
+            user: "amina".into(),
+            role: "staff".into(),
+            last_sync: None,
+            token_store: TokenStore::File,
+            device_id: None,
+            why_file: None,
+        };
+        let continued = Continued {
+            old_device: Uuid::nil(),
+            new_device: Uuid::nil(),
+            moved: 1,
+            token: "secret-token-0123".into(),
+        };
+        for shown in [format!("{creds:?}"), format!("{continued:?}")] {
+            assert!(!shown.contains("secret-token"), "{shown}");
+        }
+    }
 
     #[test]
     fn each_role_is_limited_to_what_the_server_takes_from_it() {
