@@ -447,12 +447,8 @@ fn apply_page(
     cursor: i64,
 ) -> Result<(), trellis_store::StoreError> {
     let rows: Vec<ChangeRow> = page.changes.iter().map(|c| c.change.clone()).collect();
-    let next = page.next.max(cursor);
-    if page.scoped {
-        store.apply_remote_scoped(&rows, next)?;
-    } else {
-        store.apply_remote(&rows, next)?;
-    }
+    // Scoped or not, every replica applies a page the same way.
+    store.apply_remote(&rows, page.next.max(cursor))?;
     Ok(())
 }
 

@@ -149,17 +149,6 @@ impl Store {
         self.apply_pulled(rows.iter().map(|r| (r, None)), cursor, None)
     }
 
-    /// [`Store::apply_remote`] for a role-scoped replica (a facilitator's or panel member's
-    /// laptop), from which the server withholds some changes. The same rules apply: every
-    /// replica now takes gaps in other devices' series. Kept so callers say which they are.
-    pub fn apply_remote_scoped(
-        &mut self,
-        rows: &[ChangeRow],
-        cursor: i64,
-    ) -> Result<RemoteApplied, StoreError> {
-        self.apply_remote(rows, cursor)
-    }
-
     /// [`Store::apply_remote`] for a page as pulled: each change with the user the server
     /// says sent it (shown when it is set aside), and the server's clock, so a laptop whose
     /// own clock is behind does not take the server's recent changes for ones from the
