@@ -11,8 +11,8 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     assetsInlineLimit: 0,
     sourcemap: false,
-    // Two pages: the app, and the projector window (its own capability, see
-    // src-tauri/capabilities/projector.json).
+    // Two pages: the app, and the projector window (its own capability, made by
+    // src-tauri/build.rs from src-tauri/src/command_list.rs).
     rollupOptions: {
       input: {
         main: "index.html",

@@ -12,7 +12,8 @@ use std::path::PathBuf;
 use tauri::http::{header, Method, Request, Response, StatusCode};
 use tauri::{Manager, Runtime, UriSchemeContext, UriSchemeResponder};
 
-use crate::commands::AppState;
+use crate::error::CommandError;
+use crate::ipc::Cx;
 
 pub const SCHEME: &str = "attachment";
 
@@ -34,12 +35,8 @@ pub fn handle<R: Runtime>(
 
 /// Where a stored attachment is on this laptop, as text, so a file the app cannot show
 /// can be opened in another program. Takes a content hash only, never a path.
-#[tauri::command]
-pub async fn attachment_location(
-    state: tauri::State<'_, AppState>,
-    sha256: String,
-) -> Result<String, crate::error::CommandError> {
-    Ok(state
+pub fn attachment_location(cx: &Cx, sha256: String) -> Result<String, CommandError> {
+    Ok(cx
         .store()?
         .attachment_path(sha256.trim())?
         .display()
@@ -337,11 +334,8 @@ pub fn setup<R: Runtime>(app: &mut tauri::App<R>) -> Result<(), Box<dyn std::err
 }
 
 /// The base URL for media, or None to use the attachment: scheme.
-#[tauri::command]
-pub async fn attachment_media_base(
-    state: tauri::State<'_, MediaBase>,
-) -> Result<Option<String>, crate::error::CommandError> {
-    Ok(state.0.clone())
+pub fn attachment_media_base(cx: &Cx) -> Result<Option<String>, CommandError> {
+    Ok(cx.app().state::<MediaBase>().0.clone())
 }
 
 /// Looks a requested name up as a content hash, under the store's lock.
@@ -349,7 +343,7 @@ fn lookup<R: Runtime>(
     app: &tauri::AppHandle<R>,
     hash: &str,
 ) -> Result<(PathBuf, String), StatusCode> {
-    match app.state::<AppState>().store() {
+    match app.state::<crate::commands::AppState>().store() {
         Ok(store) => match store.attachment_path(hash) {
             Ok(path) => Ok((
                 path,

@@ -8,7 +8,6 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use tauri::{AppHandle, State};
 use trellis_core::contact::{ContactInput, ContactKind};
 use trellis_core::dei::DeiCode;
 use trellis_core::income::IncomeBand;
@@ -18,6 +17,7 @@ use trellis_store::{OrganisationDetail, OrganisationSummary, Store, StoreError};
 use uuid::Uuid;
 
 use crate::error::{CommandError, ErrorKind};
+use crate::ipc::Cx;
 use crate::sync::SyncHandle;
 
 pub struct AppState {
@@ -109,7 +109,7 @@ fn organisation_id(raw: &str) -> Result<Uuid, CommandError> {
     })
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct AppStatus {
     /// No organisations yet: the UI offers the demo data.
     pub empty: bool,
@@ -117,9 +117,8 @@ pub struct AppStatus {
     pub programme_name: String,
 }
 
-#[tauri::command]
-pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, CommandError> {
-    let store = state.store()?;
+pub fn app_status(cx: &Cx) -> Result<AppStatus, CommandError> {
+    let store = cx.store()?;
     Ok(AppStatus {
         empty: store.is_empty()?,
         today: today(),
@@ -127,22 +126,21 @@ pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, Command
     })
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct Choice {
     pub code: &'static str,
     pub label: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct ReferenceLists {
     pub income_bands: Vec<Choice>,
     pub contact_kinds: Vec<Choice>,
     pub dei_codes: &'static [DeiCode],
 }
 
-#[tauri::command]
-pub fn reference_lists() -> ReferenceLists {
-    ReferenceLists {
+pub fn reference_lists(_: &Cx) -> Result<ReferenceLists, CommandError> {
+    Ok(ReferenceLists {
         income_bands: IncomeBand::ALL
             .iter()
             .map(|b| Choice {
@@ -158,7 +156,7 @@ pub fn reference_lists() -> ReferenceLists {
             })
             .collect(),
         dei_codes: trellis_core::dei::codes(),
-    }
+    })
 }
 
 fn sentence_case(code: &str) -> String {
@@ -169,23 +167,21 @@ fn sentence_case(code: &str) -> String {
     }
 }
 
-#[tauri::command]
-pub async fn load_demo(state: State<'_, AppState>) -> Result<(), CommandError> {
-    state.store()?.load_demo(today())?;
+pub fn load_demo(cx: &Cx) -> Result<(), CommandError> {
+    cx.store()?.load_demo(today())?;
     Ok(())
 }
 
-#[tauri::command]
-pub async fn list_organisations(
-    state: State<'_, AppState>,
+pub fn list_organisations(
+    cx: &Cx,
     query: String,
 ) -> Result<Vec<OrganisationSummary>, CommandError> {
-    Ok(state.store()?.organisations(&query, today())?)
+    Ok(cx.store()?.organisations(&query, today())?)
 }
 
 /// Organisations recorded with one identifier (two laptops added one group offline):
 /// the identifier, the organisations' ids and the store's sentence saying what to do.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct SharedIdentifier {
     pub org_ref: String,
     pub organisation_ids: Vec<Uuid>,
@@ -193,11 +189,8 @@ pub struct SharedIdentifier {
 }
 
 /// Every identifier held by more than one organisation, for the directory's warning.
-#[tauri::command]
-pub async fn shared_identifiers(
-    state: State<'_, AppState>,
-) -> Result<Vec<SharedIdentifier>, CommandError> {
-    Ok(state
+pub fn shared_identifiers(cx: &Cx) -> Result<Vec<SharedIdentifier>, CommandError> {
+    Ok(cx
         .store()?
         .shared_identifiers()?
         .into_iter()
@@ -209,74 +202,59 @@ pub async fn shared_identifiers(
         .collect())
 }
 
-#[tauri::command]
-pub async fn get_organisation(
-    state: State<'_, AppState>,
-    id: String,
-) -> Result<OrganisationDetail, CommandError> {
+pub fn get_organisation(cx: &Cx, id: String) -> Result<OrganisationDetail, CommandError> {
     let id = organisation_id(&id)?;
-    Ok(state.store()?.organisation(id, today())?)
+    Ok(cx.store()?.organisation(id, today())?)
 }
 
 /// Checks a form without saving it; an empty list means every field is fine.
-#[tauri::command]
-pub fn validate_organisation(input: OrganisationInput) -> Vec<FieldError> {
-    match trellis_core::organisation::validate(&input) {
+pub fn validate_organisation(
+    _: &Cx,
+    input: OrganisationInput,
+) -> Result<Vec<FieldError>, CommandError> {
+    Ok(match trellis_core::organisation::validate(&input) {
         Ok(_) => Vec::new(),
         Err(invalid) => invalid.errors,
-    }
+    })
 }
 
-#[tauri::command]
-pub async fn add_organisation(
-    state: State<'_, AppState>,
-    input: OrganisationInput,
-) -> Result<Uuid, CommandError> {
-    Ok(state.store()?.add_organisation(&input)?)
+pub fn add_organisation(cx: &Cx, input: OrganisationInput) -> Result<Uuid, CommandError> {
+    Ok(cx.store()?.add_organisation(&input)?)
 }
 
 /// Returns whether anything changed, so the UI can say "no changes" instead of "saved".
-#[tauri::command]
-pub async fn update_organisation(
-    state: State<'_, AppState>,
+pub fn update_organisation(
+    cx: &Cx,
     id: String,
     input: OrganisationInput,
 ) -> Result<bool, CommandError> {
     let id = organisation_id(&id)?;
-    Ok(state.store()?.update_organisation(id, &input)?)
+    Ok(cx.store()?.update_organisation(id, &input)?)
 }
 
-#[tauri::command]
-pub fn suggest_org_ref(name: String) -> String {
-    trellis_core::org_ref::suggest_unregistered(&name)
+pub fn suggest_org_ref(_: &Cx, name: String) -> Result<String, CommandError> {
+    Ok(trellis_core::org_ref::suggest_unregistered(&name))
 }
 
-#[tauri::command]
-pub async fn log_contact(
-    state: State<'_, AppState>,
-    input: ContactInput,
-) -> Result<Uuid, CommandError> {
-    Ok(state.store()?.log_contact(&input, today())?)
+pub fn log_contact(cx: &Cx, input: ContactInput) -> Result<Uuid, CommandError> {
+    Ok(cx.store()?.log_contact(&input, today())?)
 }
 
-#[tauri::command]
-pub async fn not_contacted(
-    state: State<'_, AppState>,
-    days: u32,
-) -> Result<Vec<OrganisationSummary>, CommandError> {
-    Ok(state.store()?.not_contacted(days, today())?)
+pub fn not_contacted(cx: &Cx, days: u32) -> Result<Vec<OrganisationSummary>, CommandError> {
+    Ok(cx.store()?.not_contacted(days, today())?)
 }
 
 /// Called by the UI once its first screen is painted. Under
 /// TRELLIS_EXIT_AFTER_FIRST_PAINT=1 it reports the time since launch and exits, which is
 /// what the cold-start benchmark measures; the exit code is 1 if the database could not be
 /// opened, so a script can tell the error screen from a working start.
-#[tauri::command]
-pub fn first_paint(app: AppHandle, state: State<'_, AppState>) {
+pub fn first_paint(cx: &Cx) -> Result<(), CommandError> {
+    let state = cx.state();
     if state.exit_after_first_paint {
         println!("first-paint-ms={}", state.started.elapsed().as_millis());
-        app.exit(if state.db.is_ok() { 0 } else { 1 });
+        cx.app().exit(if state.db.is_ok() { 0 } else { 1 });
     }
+    Ok(())
 }
 
 /// Store errors on the way in (before the window opens) become one sentence for a person.

@@ -5,7 +5,7 @@ use serde::Serialize;
 use trellis_core::FieldError;
 use trellis_store::StoreError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// The input was wrong; `fields` says where. Nothing was changed.
@@ -19,7 +19,7 @@ pub enum ErrorKind {
     Sync,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct CommandError {
     pub kind: ErrorKind,
     pub message: String,

@@ -4,7 +4,6 @@
 //! applies the one blind-scoring rule; nothing here decides who may see what.
 
 use serde::Serialize;
-use tauri::State;
 use trellis_core::grants::decision::{DecisionInput, RoundNumbers};
 use trellis_core::grants::moderation::ModerationReport;
 use trellis_core::grants::scoring::Score;
@@ -15,8 +14,9 @@ use trellis_store::{
 };
 use uuid::Uuid;
 
-use crate::commands::{today, AppState};
+use crate::commands::today;
 use crate::error::{CommandError, ErrorKind};
+use crate::ipc::Cx;
 
 fn id_of(what: &str, raw: &str) -> Result<Uuid, CommandError> {
     Uuid::parse_str(raw.trim()).map_err(|_| CommandError {
@@ -26,53 +26,39 @@ fn id_of(what: &str, raw: &str) -> Result<Uuid, CommandError> {
     })
 }
 
-#[tauri::command]
-pub async fn list_rounds(state: State<'_, AppState>) -> Result<Vec<RoundView>, CommandError> {
-    Ok(state.store()?.rounds()?)
+pub fn list_rounds(cx: &Cx) -> Result<Vec<RoundView>, CommandError> {
+    Ok(cx.store()?.rounds()?)
 }
 
-#[tauri::command]
-pub async fn get_round(
-    state: State<'_, AppState>,
-    round_id: String,
-) -> Result<RoundView, CommandError> {
+pub fn get_round(cx: &Cx, round_id: String) -> Result<RoundView, CommandError> {
     let round = id_of("round", &round_id)?;
-    Ok(state.store()?.round(round)?)
+    Ok(cx.store()?.round(round)?)
 }
 
-#[tauri::command]
-pub async fn list_panel_members(
-    state: State<'_, AppState>,
-) -> Result<Vec<PanelMemberView>, CommandError> {
-    Ok(state.store()?.panel_members()?)
+pub fn list_panel_members(cx: &Cx) -> Result<Vec<PanelMemberView>, CommandError> {
+    Ok(cx.store()?.panel_members()?)
 }
 
-#[tauri::command]
-pub async fn list_applications(
-    state: State<'_, AppState>,
+pub fn list_applications(
+    cx: &Cx,
     round_id: String,
 ) -> Result<Vec<ApplicationSummary>, CommandError> {
     let round = id_of("round", &round_id)?;
-    Ok(state.store()?.applications(round)?)
+    Ok(cx.store()?.applications(round)?)
 }
 
-#[tauri::command]
-pub async fn get_application(
-    state: State<'_, AppState>,
+pub fn get_application(
+    cx: &Cx,
     application_id: String,
 ) -> Result<ApplicationSummary, CommandError> {
     let app = id_of("application", &application_id)?;
-    Ok(state.store()?.application(app)?)
+    Ok(cx.store()?.application(app)?)
 }
 
 /// The applications a panel member is assigned to score.
-#[tauri::command]
-pub async fn my_assignments(
-    state: State<'_, AppState>,
-    person_id: String,
-) -> Result<Vec<ApplicationSummary>, CommandError> {
+pub fn my_assignments(cx: &Cx, person_id: String) -> Result<Vec<ApplicationSummary>, CommandError> {
     let person = id_of("panel member", &person_id)?;
-    let store = state.store()?;
+    let store = cx.store()?;
     let viewer = store.viewer(person)?;
     Ok(viewer
         .assigned_to
@@ -81,9 +67,8 @@ pub async fn my_assignments(
         .collect::<Result<_, _>>()?)
 }
 
-#[tauri::command]
-pub async fn declare_conflict(
-    state: State<'_, AppState>,
+pub fn declare_conflict(
+    cx: &Cx,
     application_id: String,
     person_id: String,
     conflicted: bool,
@@ -91,36 +76,33 @@ pub async fn declare_conflict(
 ) -> Result<(), CommandError> {
     let app = id_of("application", &application_id)?;
     let person = id_of("panel member", &person_id)?;
-    Ok(state.store()?.declare(app, person, conflicted, &note)?)
+    Ok(cx.store()?.declare(app, person, conflicted, &note)?)
 }
 
-#[tauri::command]
-pub async fn save_score_draft(
-    state: State<'_, AppState>,
+pub fn save_score_draft(
+    cx: &Cx,
     application_id: String,
     person_id: String,
     scores: Vec<Score>,
 ) -> Result<(), CommandError> {
     let app = id_of("application", &application_id)?;
     let person = id_of("panel member", &person_id)?;
-    Ok(state.store()?.save_draft(app, person, scores)?)
+    Ok(cx.store()?.save_draft(app, person, scores)?)
 }
 
-#[tauri::command]
-pub async fn submit_scores(
-    state: State<'_, AppState>,
+pub fn submit_scores(
+    cx: &Cx,
     application_id: String,
     person_id: String,
     scores: Vec<Score>,
 ) -> Result<(), CommandError> {
     let app = id_of("application", &application_id)?;
     let person = id_of("panel member", &person_id)?;
-    Ok(state.store()?.submit_scores(app, person, scores)?)
+    Ok(cx.store()?.submit_scores(app, person, scores)?)
 }
 
-#[tauri::command]
-pub async fn revise_scores(
-    state: State<'_, AppState>,
+pub fn revise_scores(
+    cx: &Cx,
     application_id: String,
     person_id: String,
     scores: Vec<Score>,
@@ -128,123 +110,91 @@ pub async fn revise_scores(
 ) -> Result<(), CommandError> {
     let app = id_of("application", &application_id)?;
     let person = id_of("panel member", &person_id)?;
-    Ok(state.store()?.revise_scores(app, person, scores, &reason)?)
+    Ok(cx.store()?.revise_scores(app, person, scores, &reason)?)
 }
 
 /// The score sheets `person_id` may see for one application (the blind-scoring read path).
-#[tauri::command]
-pub async fn score_sheets(
-    state: State<'_, AppState>,
+pub fn score_sheets(
+    cx: &Cx,
     application_id: String,
     person_id: String,
 ) -> Result<Vec<SheetView>, CommandError> {
     let app = id_of("application", &application_id)?;
     let person = id_of("panel member", &person_id)?;
-    Ok(state.store()?.score_sheets(app, person)?)
+    Ok(cx.store()?.score_sheets(app, person)?)
 }
 
-#[tauri::command]
-pub async fn moderation_report(
-    state: State<'_, AppState>,
-    round_id: String,
-) -> Result<ModerationReport, CommandError> {
+pub fn moderation_report(cx: &Cx, round_id: String) -> Result<ModerationReport, CommandError> {
     let round = id_of("round", &round_id)?;
-    Ok(state.store()?.moderation(round)?)
+    Ok(cx.store()?.moderation(round)?)
 }
 
-#[tauri::command]
-pub async fn round_allocation(
-    state: State<'_, AppState>,
-    round_id: String,
-) -> Result<AllocationView, CommandError> {
+pub fn round_allocation(cx: &Cx, round_id: String) -> Result<AllocationView, CommandError> {
     let round = id_of("round", &round_id)?;
-    Ok(state.store()?.allocation(round)?)
+    Ok(cx.store()?.allocation(round)?)
 }
 
-#[tauri::command]
-pub async fn record_decision(
-    state: State<'_, AppState>,
-    input: DecisionInput,
-) -> Result<Uuid, CommandError> {
-    Ok(state.store()?.record_decision(&input)?)
+pub fn record_decision(cx: &Cx, input: DecisionInput) -> Result<Uuid, CommandError> {
+    Ok(cx.store()?.record_decision(&input)?)
 }
 
-#[tauri::command]
-pub async fn round_numbers(
-    state: State<'_, AppState>,
-    round_id: String,
-) -> Result<RoundNumbers, CommandError> {
+pub fn round_numbers(cx: &Cx, round_id: String) -> Result<RoundNumbers, CommandError> {
     let round = id_of("round", &round_id)?;
-    Ok(state.store()?.round_numbers(round)?)
+    Ok(cx.store()?.round_numbers(round)?)
 }
 
 /// The round's letters, then its withdrawn ones (each with `withdrawn` set), so the
 /// screen can list a withdrawn letter marked rather than have it vanish.
-#[tauri::command]
-pub async fn list_letters(
-    state: State<'_, AppState>,
-    round_id: String,
-) -> Result<Vec<LetterView>, CommandError> {
+pub fn list_letters(cx: &Cx, round_id: String) -> Result<Vec<LetterView>, CommandError> {
     let round = id_of("round", &round_id)?;
-    Ok(state.store()?.round_letters_and_withdrawn(round)?)
+    Ok(cx.store()?.round_letters_and_withdrawn(round)?)
 }
 
-#[tauri::command]
-pub async fn get_letter(
-    state: State<'_, AppState>,
-    letter_id: String,
-) -> Result<LetterView, CommandError> {
+pub fn get_letter(cx: &Cx, letter_id: String) -> Result<LetterView, CommandError> {
     let letter = id_of("letter", &letter_id)?;
-    Ok(state.store()?.letter(letter)?)
+    Ok(cx.store()?.letter(letter)?)
 }
 
 /// Saves the edited text as a new version; returns its number.
-#[tauri::command]
-pub async fn edit_letter(
-    state: State<'_, AppState>,
+pub fn edit_letter(
+    cx: &Cx,
     letter_id: String,
     content: LetterContent,
 ) -> Result<u32, CommandError> {
     let letter = id_of("letter", &letter_id)?;
-    Ok(state.store()?.edit_letter(letter, &content)?)
+    Ok(cx.store()?.edit_letter(letter, &content)?)
 }
 
 /// Approves the latest version, dated today; returns its number.
-#[tauri::command]
-pub async fn approve_letter(
-    state: State<'_, AppState>,
-    letter_id: String,
-) -> Result<u32, CommandError> {
+pub fn approve_letter(cx: &Cx, letter_id: String) -> Result<u32, CommandError> {
     let letter = id_of("letter", &letter_id)?;
-    Ok(state.store()?.approve_letter(letter, today())?)
+    Ok(cx.store()?.approve_letter(letter, today())?)
 }
 
 /// Sets a letter aside (kept, never printed), saying why and who: how a person settles
 /// two letters drafted for one application on two laptops. The store refuses an empty
 /// reason or name (naming the field) and a letter already withdrawn; returns the fact's id.
-#[tauri::command]
-pub async fn withdraw_letter(
-    state: State<'_, AppState>,
+pub fn withdraw_letter(
+    cx: &Cx,
     letter_id: String,
     reason: String,
     by: String,
 ) -> Result<String, CommandError> {
     let letter = id_of("letter", &letter_id)?;
-    Ok(state
+    Ok(cx
         .store()?
         .withdraw_letter(letter, &reason, &by)?
         .to_string())
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct LongSentence {
     pub sentence: String,
     pub words: usize,
 }
 
 /// Sentences over 25 words in a piece of letter text (the editor's live warning).
-#[tauri::command]
-pub async fn long_sentences(text: String) -> Result<Vec<LongSentence>, CommandError> {
+pub fn long_sentences(_: &Cx, text: String) -> Result<Vec<LongSentence>, CommandError> {
     Ok(trellis_core::letter::long_sentences(&text)
         .into_iter()
         .map(|(sentence, words)| LongSentence { sentence, words })
@@ -253,24 +203,15 @@ pub async fn long_sentences(text: String) -> Result<Vec<LongSentence>, CommandEr
 
 /// The letter template for an outcome (funded, not_funded, waitlisted): the saved one,
 /// else the default.
-#[tauri::command]
-pub async fn get_letter_template(
-    state: State<'_, AppState>,
-    kind: String,
-) -> Result<Template, CommandError> {
+pub fn get_letter_template(cx: &Cx, kind: String) -> Result<Template, CommandError> {
     let kind = OutcomeKind::parse(&kind).map_err(trellis_store::StoreError::from)?;
-    Ok(state.store()?.letter_template(kind)?)
+    Ok(cx.store()?.letter_template(kind)?)
 }
 
 /// Saves a template; an unknown placeholder is refused, naming it and its section.
-#[tauri::command]
-pub async fn set_letter_template(
-    state: State<'_, AppState>,
-    kind: String,
-    template: Template,
-) -> Result<(), CommandError> {
+pub fn set_letter_template(cx: &Cx, kind: String, template: Template) -> Result<(), CommandError> {
     let kind = OutcomeKind::parse(&kind).map_err(trellis_store::StoreError::from)?;
-    Ok(state.store()?.set_letter_template(kind, &template)?)
+    Ok(cx.store()?.set_letter_template(kind, &template)?)
 }
 
 /// Where exported letters go: `$TRELLIS_EXPORT_DIR` when set (tests use it), else
@@ -285,7 +226,7 @@ fn letters_base(db: &std::path::Path) -> std::path::PathBuf {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct LettersExport {
     /// The new folder, `<base>/<round title> <date>`.
     pub folder: String,
@@ -299,13 +240,9 @@ pub struct LettersExport {
 
 /// Renders every approved letter of the round (large print where the organisation asked)
 /// and one combined print file into a new folder, all or nothing; see `letters_base`.
-#[tauri::command]
-pub async fn export_letters(
-    state: State<'_, AppState>,
-    round_id: String,
-) -> Result<LettersExport, CommandError> {
+pub fn export_letters(cx: &Cx, round_id: String) -> Result<LettersExport, CommandError> {
     let round = id_of("round", &round_id)?;
-    let store = state.store()?;
+    let store = cx.store()?;
     let base = letters_base(store.path());
     let done = trellis_print::export_round(&store, round, &base, today()).map_err(print_error)?;
     Ok(LettersExport {

@@ -7,14 +7,9 @@ mod attachments;
 mod commands;
 mod error;
 mod grants;
-#[cfg(test)]
-mod grants_contract;
+mod ipc;
 mod sync;
-#[cfg(test)]
-mod ui_contract;
 mod voting;
-#[cfg(test)]
-mod voting_contract;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -84,72 +79,7 @@ fn main() -> ExitCode {
             sync::start(app.handle(), state.sync(), sync_db);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app_status,
-            commands::reference_lists,
-            commands::load_demo,
-            commands::list_organisations,
-            commands::shared_identifiers,
-            commands::get_organisation,
-            commands::validate_organisation,
-            commands::add_organisation,
-            commands::update_organisation,
-            commands::suggest_org_ref,
-            commands::log_contact,
-            commands::not_contacted,
-            commands::first_paint,
-            voting::list_meetings,
-            voting::add_meeting,
-            voting::list_attendance,
-            voting::attend,
-            voting::list_issues,
-            voting::raise_issue,
-            voting::merge_issues,
-            voting::list_ballots,
-            voting::get_ballot,
-            voting::create_ballot,
-            voting::set_ballot_status,
-            voting::reveal_ballot,
-            voting::issue_tokens,
-            voting::voter_suggestions,
-            voting::cast_vote,
-            voting::void_vote,
-            voting::resolve_conflict,
-            voting::import_votes,
-            voting::ballot_result,
-            voting::ballot_votes,
-            voting::ballot_exports,
-            voting::open_projector,
-            grants::list_rounds,
-            grants::get_round,
-            grants::list_panel_members,
-            grants::list_applications,
-            grants::get_application,
-            grants::my_assignments,
-            grants::declare_conflict,
-            grants::save_score_draft,
-            grants::submit_scores,
-            grants::revise_scores,
-            grants::score_sheets,
-            grants::moderation_report,
-            grants::round_allocation,
-            grants::record_decision,
-            grants::round_numbers,
-            grants::list_letters,
-            grants::get_letter,
-            grants::edit_letter,
-            grants::approve_letter,
-            grants::withdraw_letter,
-            grants::export_letters,
-            grants::long_sentences,
-            grants::get_letter_template,
-            grants::set_letter_template,
-            attachments::attachment_location,
-            attachments::attachment_media_base,
-            sync::sync_status,
-            sync::sync_now,
-            sync::enrol_device,
-        ])
+        .invoke_handler(ipc::handler())
         .run(tauri::generate_context!());
     match result {
         Ok(()) => ExitCode::SUCCESS,

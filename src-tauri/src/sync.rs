@@ -25,16 +25,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, Emitter};
 use trellis_core::FieldError;
 use trellis_store::Store;
 use trellis_sync::client::{self, Credentials, SyncError};
 
-use crate::commands::AppState;
 use crate::error::{CommandError, ErrorKind};
+use crate::ipc::{Cx, SYNC_STATE};
 
-/// The event the main window listens for; its payload is a [`SyncView`].
-pub const SYNC_STATE: &str = "sync-state";
 const MAIN: &str = "main";
 /// How often the worker syncs when nothing else asks it to.
 pub const PERIOD: Duration = Duration::from_secs(60);
@@ -45,7 +43,8 @@ pub const AFTER_CHANGE: Duration = Duration::from_secs(2);
 /// should say "offline" within a few seconds.
 const PROBE: Duration = Duration::from_secs(3);
 
-/// Every `SyncView::state`; ui/src/api.ts's union must list the same (ui_contract.rs).
+/// Every `SyncView::state`; the UI's type lists the same (`SyncView`'s `#[ts(type)]`,
+/// checked by `ipc::tests::sync_states_reach_the_ui`).
 pub const STATES: [&str; 6] = [
     "not enrolled",
     "syncing",
@@ -56,11 +55,14 @@ pub const STATES: [&str; 6] = [
 ];
 
 /// What the header's sync indicator and the settings screen show.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SyncView {
     /// `not enrolled`, `syncing`, `synced`, `offline`, `refused` (the server said no:
     /// revoked device, wrong schema) or `failed` (this laptop could not read or write its
     /// own files).
+    #[ts(
+        type = "\"not enrolled\" | \"syncing\" | \"synced\" | \"offline\" | \"refused\" | \"failed\""
+    )]
     pub state: String,
     /// When the last sync finished, local time: `14:05` today, else `26 Nov 14:05`.
     pub last_sync: Option<String>,
@@ -529,15 +531,13 @@ fn enrol_error(error: SyncError) -> CommandError {
     }
 }
 
-#[tauri::command]
-pub fn sync_status(state: State<'_, AppState>) -> SyncView {
-    state.sync().view()
+pub fn sync_status(cx: &Cx) -> Result<SyncView, CommandError> {
+    Ok(cx.state().sync().view())
 }
 
 /// Asks the worker to sync now; returns at once (the result comes as [`SYNC_STATE`]).
-#[tauri::command]
-pub fn sync_now(state: State<'_, AppState>) -> Result<(), CommandError> {
-    state
+pub fn sync_now(cx: &Cx) -> Result<(), CommandError> {
+    cx.state()
         .sync()
         .triggers
         .send(Trigger::SyncNow)
@@ -546,15 +546,10 @@ pub fn sync_now(state: State<'_, AppState>) -> Result<(), CommandError> {
 
 /// Exchanges a one-time code for a device token, on the worker (which owns the network),
 /// and returns the new view; the first sync follows at once.
-#[tauri::command]
-pub async fn enrol_device(
-    state: State<'_, AppState>,
-    server: String,
-    code: String,
-) -> Result<SyncView, CommandError> {
+pub fn enrol_device(cx: &Cx, server: String, code: String) -> Result<SyncView, CommandError> {
     let (server, code) = parse_enrolment(&server, &code)?;
     let (reply, answer) = mpsc::channel();
-    state
+    cx.state()
         .sync()
         .triggers
         .send(Trigger::Enrol {
@@ -563,15 +558,12 @@ pub async fn enrol_device(
             reply,
         })
         .map_err(|_| CommandError::store("background sync is not running; restart Trellis"))?;
-    // Waiting on a std channel would hold one of the async runtime's threads.
-    let view = tauri::async_runtime::spawn_blocking(move || answer.recv())
-        .await
-        .map_err(|e| CommandError::store(format!("enrolment stopped: {e}")))?
-        .map_err(|_| {
-            CommandError::store("background sync stopped during enrolment; restart Trellis")
-        })??;
+    // Commands run on the blocking pool, so waiting here holds no async thread.
+    let view = answer.recv().map_err(|_| {
+        CommandError::store("background sync stopped during enrolment; restart Trellis")
+    })??;
     // The new role may forbid records this laptop could make until now.
-    client::limit_to_enrolled_role(&mut *state.store()?);
+    client::limit_to_enrolled_role(&mut *cx.store()?);
     Ok(view)
 }
 

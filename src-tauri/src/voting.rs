@@ -8,7 +8,7 @@
 //! projector window, which fetches the tally again. Nothing polls.
 
 use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, Emitter, Manager, State, WebviewUrl, WebviewWindowBuilder};
+use tauri::{AppHandle, Emitter, Manager, WebviewUrl, WebviewWindowBuilder};
 use trellis_core::ballot::entry::build_vote;
 use trellis_core::ballot::export::{self, AuditEntry, AuditStatus, CountSummary, SummaryMeta};
 use trellis_core::ballot::record::{
@@ -24,11 +24,9 @@ use trellis_store::{
 };
 use uuid::Uuid;
 
-use crate::commands::AppState;
 use crate::error::{CommandError, ErrorKind};
+use crate::ipc::{Cx, BALLOT_CHANGED};
 
-/// The event the projector listens for; its payload is the ballot's id.
-pub const BALLOT_CHANGED: &str = "ballot-changed";
 /// The projector window's label (and its capability's `windows` entry).
 pub const PROJECTOR: &str = "projector";
 
@@ -53,34 +51,22 @@ fn changed(app: &AppHandle, ballot_id: Uuid) {
     let _ = app.emit_to(PROJECTOR, BALLOT_CHANGED, ballot_id.to_string());
 }
 
-#[tauri::command]
-pub async fn list_meetings(
-    state: State<'_, AppState>,
-) -> Result<Vec<MeetingSummary>, CommandError> {
-    Ok(state.store()?.meetings()?)
+pub fn list_meetings(cx: &Cx) -> Result<Vec<MeetingSummary>, CommandError> {
+    Ok(cx.store()?.meetings()?)
 }
 
-#[tauri::command]
-pub async fn add_meeting(
-    state: State<'_, AppState>,
-    input: MeetingInput,
-) -> Result<Uuid, CommandError> {
-    Ok(state.store()?.add_meeting(&input)?)
+pub fn add_meeting(cx: &Cx, input: MeetingInput) -> Result<Uuid, CommandError> {
+    Ok(cx.store()?.add_meeting(&input)?)
 }
 
-#[tauri::command]
-pub async fn list_attendance(
-    state: State<'_, AppState>,
-    meeting_id: String,
-) -> Result<Vec<Attendee>, CommandError> {
+pub fn list_attendance(cx: &Cx, meeting_id: String) -> Result<Vec<Attendee>, CommandError> {
     let meeting = id_of("meeting", &meeting_id)?;
-    Ok(state.store()?.attendance(meeting)?)
+    Ok(cx.store()?.attendance(meeting)?)
 }
 
 /// Records an organisation or a person (or both) as present; walk-ins are marked.
-#[tauri::command]
-pub async fn attend(
-    state: State<'_, AppState>,
+pub fn attend(
+    cx: &Cx,
     meeting_id: String,
     organisation_id: String,
     name: String,
@@ -88,52 +74,34 @@ pub async fn attend(
 ) -> Result<Uuid, CommandError> {
     let meeting = id_of("meeting", &meeting_id)?;
     let org = optional_id("organisation", &organisation_id)?;
-    Ok(state.store()?.attend(meeting, org, &name, walk_in)?)
+    Ok(cx.store()?.attend(meeting, org, &name, walk_in)?)
 }
 
-#[tauri::command]
-pub async fn list_issues(
-    state: State<'_, AppState>,
-    include_merged: bool,
-) -> Result<Vec<IssueSummary>, CommandError> {
-    Ok(state.store()?.issues(include_merged)?)
+pub fn list_issues(cx: &Cx, include_merged: bool) -> Result<Vec<IssueSummary>, CommandError> {
+    Ok(cx.store()?.issues(include_merged)?)
 }
 
-#[tauri::command]
-pub async fn raise_issue(
-    state: State<'_, AppState>,
-    input: IssueInput,
-) -> Result<Uuid, CommandError> {
-    Ok(state.store()?.raise_issue(&input)?)
+pub fn raise_issue(cx: &Cx, input: IssueInput) -> Result<Uuid, CommandError> {
+    Ok(cx.store()?.raise_issue(&input)?)
 }
 
-#[tauri::command]
-pub async fn merge_issues(
-    state: State<'_, AppState>,
-    from: String,
-    into: String,
-) -> Result<(), CommandError> {
+pub fn merge_issues(cx: &Cx, from: String, into: String) -> Result<(), CommandError> {
     let (from, into) = (id_of("issue", &from)?, id_of("issue", &into)?);
-    Ok(state.store()?.merge_issues(from, into)?)
+    Ok(cx.store()?.merge_issues(from, into)?)
 }
 
-#[tauri::command]
-pub async fn list_ballots(state: State<'_, AppState>) -> Result<Vec<BallotSummary>, CommandError> {
-    Ok(state.store()?.ballots()?)
+pub fn list_ballots(cx: &Cx) -> Result<Vec<BallotSummary>, CommandError> {
+    Ok(cx.store()?.ballots()?)
 }
 
-#[tauri::command]
-pub async fn get_ballot(
-    state: State<'_, AppState>,
-    id: String,
-) -> Result<BallotView, CommandError> {
+pub fn get_ballot(cx: &Cx, id: String) -> Result<BallotView, CommandError> {
     let id = id_of("ballot", &id)?;
-    Ok(state.store()?.ballot(id)?)
+    Ok(cx.store()?.ballot(id)?)
 }
 
 /// The new-ballot form. `method` and `eligibility` use the core types' own serde forms
 /// (`{"method": "dots", "per_voter": 5, "max_per_option": 2}`, `"per-organisation"`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 pub struct BallotInput {
     pub question: String,
     /// Typed option labels, in order; blank lines are ignored.
@@ -146,12 +114,8 @@ pub struct BallotInput {
     pub meeting_id: String,
 }
 
-#[tauri::command]
-pub async fn create_ballot(
-    state: State<'_, AppState>,
-    input: BallotInput,
-) -> Result<Uuid, CommandError> {
-    let mut store = state.store()?;
+pub fn create_ballot(cx: &Cx, input: BallotInput) -> Result<Uuid, CommandError> {
+    let mut store = cx.store()?;
     let mut options: Vec<BallotOption> = input
         .labels
         .iter()
@@ -195,44 +159,27 @@ pub async fn create_ballot(
 }
 
 /// `status`: "open" or "closed".
-#[tauri::command]
-pub async fn set_ballot_status(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    id: String,
-    status: BallotStatus,
-) -> Result<(), CommandError> {
+pub fn set_ballot_status(cx: &Cx, id: String, status: BallotStatus) -> Result<(), CommandError> {
     let id = id_of("ballot", &id)?;
-    state.store()?.set_ballot_status(id, status)?;
-    changed(&app, id);
+    cx.store()?.set_ballot_status(id, status)?;
+    changed(cx.app(), id);
     Ok(())
 }
 
-#[tauri::command]
-pub async fn reveal_ballot(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    id: String,
-    revealed: bool,
-) -> Result<(), CommandError> {
+pub fn reveal_ballot(cx: &Cx, id: String, revealed: bool) -> Result<(), CommandError> {
     let id = id_of("ballot", &id)?;
-    state.store()?.reveal_ballot(id, revealed)?;
-    changed(&app, id);
+    cx.store()?.reveal_ballot(id, revealed)?;
+    changed(cx.app(), id);
     Ok(())
 }
 
-#[tauri::command]
-pub async fn issue_tokens(
-    state: State<'_, AppState>,
-    id: String,
-    count: usize,
-) -> Result<Vec<String>, CommandError> {
+pub fn issue_tokens(cx: &Cx, id: String, count: usize) -> Result<Vec<String>, CommandError> {
     let id = id_of("ballot", &id)?;
-    Ok(state.store()?.issue_tokens(id, count)?)
+    Ok(cx.store()?.issue_tokens(id, count)?)
 }
 
 /// One line of the voter type-ahead. `reference` is what `cast_vote` takes as `voter`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct VoterChoice {
     pub reference: String,
     pub label: String,
@@ -244,14 +191,13 @@ const SUGGESTIONS: usize = 8;
 /// Who may vote on this ballot and matches what was typed: organisations (the store's
 /// own search: name, identifier, postcode) or the meeting's attendees (name or
 /// organisation, ignoring case). Token ballots have no list: the token is typed.
-#[tauri::command]
-pub async fn voter_suggestions(
-    state: State<'_, AppState>,
+pub fn voter_suggestions(
+    cx: &Cx,
     ballot_id: String,
     query: String,
 ) -> Result<Vec<VoterChoice>, CommandError> {
     let id = id_of("ballot", &ballot_id)?;
-    let store = state.store()?;
+    let store = cx.store()?;
     let view = store.ballot(id)?;
     let query = query.trim();
     Ok(match view.fields.eligibility.voter_kind() {
@@ -292,7 +238,7 @@ pub async fn voter_suggestions(
 
 /// A vote as keyed on the live-capture screen: the option numbers pressed, in order, and
 /// (for score ballots, and dots if wanted) option number and amount pairs.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 pub struct KeyedVote {
     pub ballot_id: String,
     /// An organisation or attendee id from `voter_suggestions`, a name, or a token.
@@ -303,7 +249,7 @@ pub struct KeyedVote {
     pub recorded_by: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct CastVote {
     pub vote_id: Uuid,
     pub voter_label: String,
@@ -311,14 +257,9 @@ pub struct CastVote {
     pub vote_text: String,
 }
 
-#[tauri::command]
-pub async fn cast_vote(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    input: KeyedVote,
-) -> Result<CastVote, CommandError> {
+pub fn cast_vote(cx: &Cx, input: KeyedVote) -> Result<CastVote, CommandError> {
     let ballot_id = id_of("ballot", &input.ballot_id)?;
-    let mut store = state.store()?;
+    let mut store = cx.store()?;
     let view = store.ballot(ballot_id)?;
     let voter = store.resolve_voter(ballot_id, &input.voter)?;
     let vote = build_vote(&view.fields, &input.choices, &input.amounts)
@@ -342,7 +283,7 @@ pub async fn cast_vote(
         .map(|r| r.voter_label)
         .unwrap_or_default();
     drop(store);
-    changed(&app, ballot_id);
+    changed(cx.app(), ballot_id);
     Ok(CastVote {
         vote_id,
         voter_label,
@@ -350,10 +291,8 @@ pub async fn cast_vote(
     })
 }
 
-#[tauri::command]
-pub async fn void_vote(
-    app: AppHandle,
-    state: State<'_, AppState>,
+pub fn void_vote(
+    cx: &Cx,
     ballot_id: String,
     vote_id: String,
     reason: String,
@@ -361,16 +300,14 @@ pub async fn void_vote(
 ) -> Result<(), CommandError> {
     let ballot_id = id_of("ballot", &ballot_id)?;
     let vote_id = id_of("vote", &vote_id)?;
-    state.store()?.void_vote(vote_id, &reason, &by)?;
-    changed(&app, ballot_id);
+    cx.store()?.void_vote(vote_id, &reason, &by)?;
+    changed(cx.app(), ballot_id);
     Ok(())
 }
 
 /// A facilitator names the vote that stands when two laptops each recorded one.
-#[tauri::command]
-pub async fn resolve_conflict(
-    app: AppHandle,
-    state: State<'_, AppState>,
+pub fn resolve_conflict(
+    cx: &Cx,
     ballot_id: String,
     voter_key: String,
     keep: String,
@@ -379,55 +316,42 @@ pub async fn resolve_conflict(
 ) -> Result<(), CommandError> {
     let ballot_id = id_of("ballot", &ballot_id)?;
     let keep = id_of("vote", &keep)?;
-    state
-        .store()?
+    cx.store()?
         .resolve_conflict(ballot_id, &voter_key, keep, &reason, &by)?;
-    changed(&app, ballot_id);
+    changed(cx.app(), ballot_id);
     Ok(())
 }
 
 /// Paper ballots from CSV text (the UI reads the chosen file); all or nothing.
-#[tauri::command]
-pub async fn import_votes(
-    app: AppHandle,
-    state: State<'_, AppState>,
+pub fn import_votes(
+    cx: &Cx,
     ballot_id: String,
     text: String,
     recorded_by: String,
 ) -> Result<usize, CommandError> {
     let ballot_id = id_of("ballot", &ballot_id)?;
-    let n = state
-        .store()?
-        .import_votes(ballot_id, &text, &recorded_by)?;
-    changed(&app, ballot_id);
+    let n = cx.store()?.import_votes(ballot_id, &text, &recorded_by)?;
+    changed(cx.app(), ballot_id);
     Ok(n)
 }
 
 /// The tally, turnout, voids and unresolved conflicts. The projector's only read.
-#[tauri::command]
-pub async fn ballot_result(
-    state: State<'_, AppState>,
-    id: String,
-) -> Result<BallotResult, CommandError> {
+pub fn ballot_result(cx: &Cx, id: String) -> Result<BallotResult, CommandError> {
     let id = id_of("ballot", &id)?;
-    Ok(state.store()?.ballot_result(id)?)
+    Ok(cx.store()?.ballot_result(id)?)
 }
 
 /// One row of the audit list, with the vote in words.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct AuditRow {
     #[serde(flatten)]
     pub record: VoteRecord,
     pub vote_text: String,
 }
 
-#[tauri::command]
-pub async fn ballot_votes(
-    state: State<'_, AppState>,
-    id: String,
-) -> Result<Vec<AuditRow>, CommandError> {
+pub fn ballot_votes(cx: &Cx, id: String) -> Result<Vec<AuditRow>, CommandError> {
     let id = id_of("ballot", &id)?;
-    let store = state.store()?;
+    let store = cx.store()?;
     let view = store.ballot(id)?;
     Ok(store
         .ballot_votes(id)?
@@ -440,7 +364,7 @@ pub async fn ballot_votes(
 }
 
 /// The publishable files as text, for the UI to show for copying.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct BallotExports {
     pub tally_csv: String,
     pub tally_json: String,
@@ -453,13 +377,9 @@ fn json_text(value: &serde_json::Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default()
 }
 
-#[tauri::command]
-pub async fn ballot_exports(
-    state: State<'_, AppState>,
-    id: String,
-) -> Result<BallotExports, CommandError> {
+pub fn ballot_exports(cx: &Cx, id: String) -> Result<BallotExports, CommandError> {
     let id = id_of("ballot", &id)?;
-    let store = state.store()?;
+    let store = cx.store()?;
     let view = store.ballot(id)?;
     let result = store.ballot_result(id)?;
     let entries: Vec<AuditEntry> = store
@@ -516,10 +436,10 @@ pub async fn ballot_exports(
     })
 }
 
-/// Opens (or brings forward) the projector window on a ballot. Async so the window is
-/// built off the main thread's command handling, as Tauri requires on some platforms.
-#[tauri::command]
-pub async fn open_projector(app: AppHandle, ballot_id: String) -> Result<(), CommandError> {
+/// Opens (or brings forward) the projector window on a ballot. Like every command it
+/// runs off the main thread, as building a window from a command must on some platforms.
+pub fn open_projector(cx: &Cx, ballot_id: String) -> Result<(), CommandError> {
+    let app = cx.app();
     let id = id_of("ballot", &ballot_id)?;
     let page = format!("projector.html?ballot={id}");
     let failed =
@@ -535,7 +455,7 @@ pub async fn open_projector(app: AppHandle, ballot_id: String) -> Result<(), Com
         let _ = window.set_focus();
         return Ok(());
     }
-    WebviewWindowBuilder::new(&app, PROJECTOR, WebviewUrl::App(page.into()))
+    WebviewWindowBuilder::new(app, PROJECTOR, WebviewUrl::App(page.into()))
         .title("Trellis projector")
         .inner_size(1024.0, 700.0)
         .build()

@@ -1,5 +1,5 @@
 import "./styles.css";
-import { api, asCommandError } from "./api";
+import { asCommandError } from "./api";
 import { alertError, byId, h } from "./dom";
 import { session, type Session } from "./state";
 import { firstRun } from "./views/first-run";
@@ -18,6 +18,7 @@ import { letterScreen, lettersScreen } from "./grants/letters";
 import { templateScreen } from "./grants/templates";
 import { settings } from "./views/settings";
 import { startSyncIndicator } from "./sync";
+import * as commands from "./bindings";
 
 type Route =
   | { name: "organisations" }
@@ -168,7 +169,7 @@ async function render(s: Session, moveFocus = true): Promise<void> {
 
 /** Tells the shell once the first screen is on glass (not merely built); see first_paint. */
 function reportFirstPaint(): void {
-  requestAnimationFrame(() => requestAnimationFrame(() => void api.firstPaint().catch(() => undefined)));
+  requestAnimationFrame(() => requestAnimationFrame(() => void commands.firstPaint().catch(() => undefined)));
 }
 
 async function start(): Promise<void> {
@@ -212,7 +213,7 @@ const LISTINGS = new Set(["organisations", "not-contacted", "detail", "meetings"
 async function refreshAfterSync(s: Session): Promise<void> {
   // Always: a new laptop that enrolled first must not be offered the demo data once the
   // programme's data has arrived.
-  s.status = await api.appStatus();
+  s.status = await commands.appStatus();
   const main = byId("main");
   const active = document.activeElement;
   const busy = active !== null && active !== main && active !== document.body && main.contains(active);

@@ -3,11 +3,11 @@
 // emits "ballot-changed" for this ballot (after a vote, void, reveal, open or close).
 // Nothing polls. Its capability allows only ballot_result and listening for events.
 import "./styles.css";
-import { listen } from "@tauri-apps/api/event";
 import { asCommandError } from "./api";
 import { h } from "./dom";
-import { votingApi, type BallotResult } from "./voting/api";
+import { type BallotResult } from "./voting/api";
 import { renderTally, tallyFacts } from "./voting/tally";
+import * as commands from "./bindings";
 
 const ballotId = new URLSearchParams(location.search).get("ballot") ?? "";
 const root = document.getElementById("projector") as HTMLElement;
@@ -34,7 +34,7 @@ async function refresh(): Promise<void> {
   const mine = ++seq;
   root.setAttribute("aria-busy", "true");
   try {
-    const result = await votingApi.ballotResult(ballotId);
+    const result = await commands.ballotResult(ballotId);
     if (mine === seq) show(result);
   } catch (e) {
     if (mine === seq) root.replaceChildren(h("p", { role: "alert" }, asCommandError(e).message));
@@ -44,8 +44,8 @@ async function refresh(): Promise<void> {
 }
 
 async function start(): Promise<void> {
-  await listen<string>("ballot-changed", (event) => {
-    if (event.payload === ballotId) void refresh();
+  await commands.onBallotChanged((changed) => {
+    if (changed === ballotId) void refresh();
   });
   await refresh();
 }

@@ -1,6 +1,7 @@
 // What every screen needs and the shell gives once per launch: the code lists and today's
 // date on this computer.
-import { api, type AppStatus, type ReferenceLists } from "./api";
+import { type AppStatus, type ReferenceLists } from "./api";
+import * as commands from "./bindings";
 
 export interface Session {
   status: AppStatus;
@@ -13,7 +14,7 @@ let current: Session | null = null;
 
 export async function session(): Promise<Session> {
   if (!current) {
-    const [status, lists] = await Promise.all([api.appStatus(), api.referenceLists()]);
+    const [status, lists] = await Promise.all([commands.appStatus(), commands.referenceLists()]);
     current = { status, lists, declinedDemo: false };
   }
   return current;
@@ -21,7 +22,7 @@ export async function session(): Promise<Session> {
 
 export async function refreshStatus(): Promise<Session> {
   const s = await session();
-  s.status = await api.appStatus();
+  s.status = await commands.appStatus();
   return s;
 }
 

@@ -1,9 +1,9 @@
 // The header's sync indicator: the shell's background worker emits `sync-state` after every
 // step (start, each minute, shortly after a change, "Sync now"); this shows it in words on
 // every screen. Nothing here talks to the server: all network is in Rust.
-import { listen } from "@tauri-apps/api/event";
-import { api, asCommandError, type SyncView } from "./api";
+import { asCommandError, type SyncView } from "./api";
 import { alertError, byId } from "./dom";
+import * as commands from "./bindings";
 
 type Listener = (view: SyncView) => void;
 
@@ -74,7 +74,7 @@ export async function enrolledPanelMember(): Promise<string | null> {
 
 /** The latest state (which names the enrolled user and role), asked for if none came yet. */
 async function enrolment(): Promise<SyncView | null> {
-  return current ?? (await api.syncStatus().catch(() => null));
+  return current ?? (await commands.syncStatus().catch(() => null));
 }
 
 /** What a grants screen says on a facilitator's laptop instead of its empty state. */
@@ -118,15 +118,15 @@ export async function startSyncIndicator(onReceived: () => void): Promise<void> 
       return;
     }
     askedToSync = true;
-    api.syncNow().catch((e) => alertError(`Could not start a sync: ${asCommandError(e).message}`));
+    commands.syncNow().catch((e) => alertError(`Could not start a sync: ${asCommandError(e).message}`));
   });
   // Listen first, then ask: a state emitted in between is not missed (a newer event
   // simply replaces the answer).
   let heard = false;
-  await listen<SyncView>("sync-state", (event) => {
+  await commands.onSyncState((view) => {
     heard = true;
-    show(event.payload, onReceived);
+    show(view, onReceived);
   });
-  const first = await api.syncStatus();
+  const first = await commands.syncStatus();
   if (!heard) show(first, onReceived);
 }

@@ -10,7 +10,9 @@ use crate::invalid::{FieldError, Invalid};
 pub const NOTES_MAX: usize = 10_000;
 pub const BY_MAX: usize = 200;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ContactKind {
     Visit,
@@ -48,7 +50,7 @@ impl ContactKind {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct ContactInput {
     pub organisation_id: String,

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 const TAXONOMY_CSV: &str = include_str!("../../../assets/dei/taxonomyCodes.csv");
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct DeiCode {
     pub code: String,
     pub title: String,

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_SMALL_ORG_THRESHOLD_GBP: u64 = 100_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum IncomeBand {
     Unknown,

@@ -7,7 +7,9 @@ use uuid::Uuid;
 
 use crate::invalid::{FieldError, Invalid};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum MeetingKind {
     Forum,
@@ -74,7 +76,7 @@ pub struct MeetingFields {
 }
 
 /// The meeting form as typed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct MeetingInput {
     pub kind: String,

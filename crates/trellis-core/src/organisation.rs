@@ -11,7 +11,7 @@ pub const NAME_MAX: usize = 200;
 pub const ADDRESS_MAX: usize = 500;
 
 /// The form as typed: every field is text (or a list of codes), nothing is trusted yet.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct OrganisationInput {
     pub name: String,

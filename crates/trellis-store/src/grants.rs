@@ -35,21 +35,21 @@ use crate::write_grants::{
 use crate::{Store, StoreError};
 use trellis_core::grants::rivals::{self, FactRecord};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct RoundView {
     pub id: Uuid,
     #[serde(flatten)]
     pub fields: RoundFields,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct PanelMemberView {
     pub id: Uuid,
     pub name: String,
     pub role: PanelRole,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ApplicationSummary {
     pub id: Uuid,
     // Also in `fields`, which the JSON carries flattened: written once, not twice.
@@ -75,7 +75,7 @@ pub struct ApplicationSummary {
 }
 
 /// What was recorded twice for one application.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum FactKind {
     Decision,
@@ -86,7 +86,7 @@ pub enum FactKind {
 /// Records for one application (and, for scores, one assessor) made on different laptops
 /// without either seeing the other (`trellis_core::grants::rivals`). All are kept; the
 /// latest by clock stands (and is the only one counted) until a person records again.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct FactConflict {
     pub kind: FactKind,
     pub application_id: Uuid,
@@ -100,7 +100,7 @@ pub struct FactConflict {
     pub message: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct RivalView {
     pub id: Uuid,
     /// The one counted for now (the latest by clock).
@@ -110,7 +110,7 @@ pub struct RivalView {
     pub summary: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct DeclarationView {
     pub assessor_id: Uuid,
     pub assessor_name: String,
@@ -118,7 +118,7 @@ pub struct DeclarationView {
     pub note: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct SheetView {
     pub application_id: Uuid,
     pub assessor_id: Uuid,
@@ -130,7 +130,7 @@ pub struct SheetView {
     pub revisions: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct AllocationView {
     #[serde(flatten)]
     pub allocation: Allocation,

@@ -17,7 +17,7 @@ use crate::write_letters::{latest_version, letter_conflicts, live_letters, withd
 use crate::{Store, StoreError};
 
 /// Where a letter is: draft (latest version not approved), approved, printed or sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum LetterStatus {
     Draft,
@@ -37,7 +37,7 @@ impl LetterStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct LetterVersionView {
     pub version: u32,
     pub content: LetterContent,
@@ -48,7 +48,7 @@ pub struct LetterVersionView {
     pub clashed: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct LetterStateView {
     pub version: u32,
     pub state: LetterState,
@@ -56,7 +56,7 @@ pub struct LetterStateView {
     pub how: Option<Delivery>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct LetterView {
     pub id: Uuid,
     pub application_id: Uuid,

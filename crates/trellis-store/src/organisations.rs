@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::{Store, StoreError};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct OrganisationSummary {
     pub id: Uuid,
     pub name: String,
@@ -32,7 +32,7 @@ pub struct OrganisationSummary {
     pub next_follow_up: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct OrganisationDetail {
     #[serde(flatten)]
     pub summary: OrganisationSummary,
@@ -41,7 +41,7 @@ pub struct OrganisationDetail {
     pub contacts: Vec<Contact>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Contact {
     pub id: Uuid,
     pub organisation_id: Uuid,

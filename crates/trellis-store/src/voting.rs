@@ -20,7 +20,7 @@ use crate::resolve::one_match;
 use crate::write_votes::ballot_fields;
 use crate::{Store, StoreError};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct MeetingSummary {
     pub id: Uuid,
     pub kind: MeetingKind,
@@ -32,7 +32,7 @@ pub struct MeetingSummary {
     pub attendance: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Attendee {
     pub id: Uuid,
     pub meeting_id: Uuid,
@@ -52,14 +52,14 @@ impl Attendee {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct IssueSource {
     pub issue_id: Uuid,
     pub meeting_id: Option<Uuid>,
     pub meeting_title: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Evidence {
     pub id: Uuid,
     pub kind: EvidenceKind,
@@ -68,7 +68,7 @@ pub struct Evidence {
     pub attachment: Option<trellis_core::grants::application::AttachmentRef>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct IssueSummary {
     pub id: Uuid,
     pub title: String,
@@ -81,7 +81,7 @@ pub struct IssueSummary {
     pub evidence: Vec<Evidence>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct BallotSummary {
     pub id: Uuid,
     pub question: String,
@@ -93,7 +93,7 @@ pub struct BallotSummary {
     pub unresolved_conflicts: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct BallotView {
     pub id: Uuid,
     #[serde(flatten)]
@@ -103,14 +103,14 @@ pub struct BallotView {
     pub tokens_issued: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct VoidInfo {
     pub reason: String,
     pub by: String,
     pub at: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum VoteState {
     Counted,
@@ -121,7 +121,7 @@ pub enum VoteState {
 }
 
 /// One row of a ballot's audit list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct VoteRecord {
     pub id: Uuid,
     pub voter: Voter,
@@ -135,14 +135,14 @@ pub struct VoteRecord {
     pub void: Option<VoidInfo>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ConflictView {
     pub voter_key: String,
     pub voter_label: String,
     pub votes: Vec<Uuid>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct BallotResult {
     pub ballot_id: Uuid,
     pub question: String,

@@ -4,7 +4,7 @@
 // bytes come from the shell's `attachment:` scheme, which serves a stored file by its
 // content hash only (src-tauri/src/attachments.rs); the CSP allows that scheme for
 // media, images and frames and nothing remote.
-import { invoke } from "@tauri-apps/api/core";
+import * as commands from "../bindings";
 import { asCommandError } from "../api";
 import { h } from "../dom";
 import type { Attachment } from "./api";
@@ -19,7 +19,7 @@ let mediaBase: Promise<string | null> | null = null;
 /** Where <audio>/<video> load from: the shell's loopback relay on Linux (WebKitGTK plays
  * media only over http(s), blob and file URLs), else the attachment: scheme. */
 async function mediaUrl(sha256: string): Promise<string> {
-  mediaBase ??= invoke<string | null>("attachment_media_base").catch(() => null);
+  mediaBase ??= commands.attachmentMediaBase().catch(() => null);
   const base = await mediaBase;
   return base ? `${base}${sha256}` : attachmentUrl(sha256);
 }
@@ -73,7 +73,7 @@ function locate(f: Attachment, id: string): HTMLElement {
   const out = h("p", { id: `${id}-path`, class: "attachment-path", "aria-live": "polite" });
   const button = h("button", { type: "button", "aria-describedby": `${id}-path`, "data-testid": "attachment-locate" }, `Where is ${f.file_name}?`);
   button.addEventListener("click", () => {
-    invoke<string>("attachment_location", { sha256: f.sha256 })
+    commands.attachmentLocation(f.sha256)
       .then((path) => (out.textContent = `Stored on this laptop at ${path} (named by its content hash; open it with a program that reads ${f.media_type}).`))
       .catch((e) => (out.textContent = asCommandError(e).message));
   });

@@ -13,7 +13,8 @@ import { errorElement, refuseBeside, type FieldSlot } from "../forms";
 import { settlePanel } from "../settle";
 import { facilitatorLaptop, GRANTS_NOT_SENT } from "../sync";
 import { facilitatorName, setFacilitatorName } from "../voting/api";
-import { currentRound, grantsApi, type LetterContent, type LetterView } from "./api";
+import { currentRound, type LetterContent, type LetterView } from "./api";
+import * as commands from "../bindings";
 
 const STATUS: Record<string, string> = { draft: "Draft", approved: "Approved", printed: "Printed", sent: "Sent" };
 
@@ -27,7 +28,7 @@ export async function lettersScreen(main: HTMLElement): Promise<void> {
     main.replaceChildren(heading, empty);
     return;
   }
-  const letters = await grantsApi.listLetters(round.id);
+  const letters = await commands.listLetters(round.id);
   const rows = letters.map((l) =>
     h(
       "tr",
@@ -50,7 +51,7 @@ export async function lettersScreen(main: HTMLElement): Promise<void> {
     exportButton.disabled = true;
     exportButton.textContent = "Exporting…";
     try {
-      const done = await grantsApi.exportLetters(round.id);
+      const done = await commands.exportLetters(round.id);
       const letterWord = done.count === 1 ? "letter" : "letters";
       const waiting = done.waiting.length ? `Not approved yet, so not exported: ${done.waiting.join(", ")}.` : "";
       exported.replaceChildren(
@@ -97,7 +98,7 @@ export function paragraphEditor(id: string, label: string, text: string, onInput
   box.value = text;
   let timer: number | undefined;
   const check = async (): Promise<void> => {
-    const long = await grantsApi.longSentences(box.value).catch(() => []);
+    const long = await commands.longSentences(box.value).catch(() => []);
     warning.textContent = long.map((s) => `This sentence has ${s.words} words (aim for 25 or fewer): “${s.sentence.trim()}”`).join(" ");
     warning.hidden = long.length === 0;
   };
@@ -111,7 +112,7 @@ export function paragraphEditor(id: string, label: string, text: string, onInput
 }
 
 export async function letterScreen(main: HTMLElement, letterId: string): Promise<void> {
-  const letter: LetterView = await grantsApi.getLetter(letterId);
+  const letter: LetterView = await commands.getLetter(letterId);
   const latest = letter.versions[letter.versions.length - 1];
   if (!latest) throw new Error("this letter has no text yet");
   const content: LetterContent = structuredClone(latest.content);
@@ -155,7 +156,7 @@ export async function letterScreen(main: HTMLElement, letterId: string): Promise
     content.criteria = content.criteria.map((c, i) => ({ ...c, comments: criteria[i]?.[1].value ?? c.comments }));
     content.closing_paragraphs = closing.map(([, box]) => box.value);
     try {
-      const version = await grantsApi.editLetter(letter.id, content);
+      const version = await commands.editLetter(letter.id, content);
       await letterScreen(main, letter.id);
       announce(`Saved as version ${version}.`);
     } catch (e) {
@@ -166,7 +167,7 @@ export async function letterScreen(main: HTMLElement, letterId: string): Promise
   approve.addEventListener("click", async () => {
     if (dirty) return;
     try {
-      const version = await grantsApi.approveLetter(letter.id);
+      const version = await commands.approveLetter(letter.id);
       await letterScreen(main, letter.id);
       announce(`Version ${version} approved.`);
     } catch (e) {
@@ -227,7 +228,7 @@ function withdrawForm(main: HTMLElement, letter: LetterView): HTMLElement {
     ev.preventDefault();
     button.disabled = true;
     try {
-      await grantsApi.withdrawLetter(letter.id, reason.value, by.value);
+      await commands.withdrawLetter(letter.id, reason.value, by.value);
       setFacilitatorName(by.value);
       await letterScreen(main, letter.id);
       announce(`The letter to ${letter.organisation_name} was withdrawn. It is kept but will not be printed.`);

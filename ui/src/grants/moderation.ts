@@ -8,7 +8,8 @@ import { alertError, announce, h } from "../dom";
 import { settlePanel } from "../settle";
 import { facilitatorLaptop, GRANTS_NOT_SENT } from "../sync";
 import { errorElement, showErrors, type FieldSlot } from "../forms";
-import { currentRound, grantsApi, pounds, type ApplicationSummary, type Decision, type FactConflict, type RoundNumbers } from "./api";
+import { currentRound, pounds, type ApplicationSummary, type Decision, type FactConflict, type RoundNumbers } from "./api";
+import * as commands from "../bindings";
 
 // One line per conflict: the store's sentence, then what each laptop recorded (never an
 // assessor's scores: the store leaves those blank) and which one counts for now.
@@ -79,7 +80,7 @@ function decisionForm(main: HTMLElement, apps: ApplicationSummary[]): HTMLElemen
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     try {
-      await grantsApi.recordDecision({
+      await commands.recordDecision({
         application_id: app.value,
         outcome: outcome.value,
         amount_gbp: outcome.value === "funded" ? amount.value : "",
@@ -111,11 +112,11 @@ export async function moderationScreen(main: HTMLElement): Promise<void> {
     return;
   }
   const [apps, report, allocation, numbers, members] = await Promise.all([
-    grantsApi.listApplications(round.id),
-    grantsApi.moderationReport(round.id),
-    grantsApi.roundAllocation(round.id),
-    grantsApi.roundNumbers(round.id),
-    grantsApi.listPanelMembers(),
+    commands.listApplications(round.id),
+    commands.moderationReport(round.id),
+    commands.roundAllocation(round.id),
+    commands.roundNumbers(round.id),
+    commands.listPanelMembers(),
   ]);
   const nameOf = (id: string): string => apps.find((a) => a.id === id)?.organisation_name ?? id;
   const person = (id: string): string => members.find((m) => m.id === id)?.name ?? id;

@@ -6,8 +6,9 @@
 import { asCommandError, type FieldError } from "../api";
 import { alertError, announce, h } from "../dom";
 import { attachmentList } from "./attachments";
-import { grantsApi, pounds, type ApplicationSummary, type Criterion, type PanelMember, type RoundView, type Score, type SheetView } from "./api";
+import { pounds, type ApplicationSummary, type Criterion, type PanelMember, type RoundView, type Score, type SheetView } from "./api";
 import { enrolledPanelMember, facilitatorLaptop, GRANTS_NOT_SENT } from "../sync";
+import * as commands from "../bindings";
 
 const WHO_KEY = "trellis.panel-member";
 
@@ -57,7 +58,7 @@ export function memberPicker(members: PanelMember[], changed: () => void): HTMLE
 }
 
 export async function assignments(main: HTMLElement): Promise<void> {
-  const members = await scorers(await grantsApi.listPanelMembers());
+  const members = await scorers(await commands.listPanelMembers());
   if (members.length === 0 && (await facilitatorLaptop())) {
     main.replaceChildren(h("h1", { tabindex: "-1" }, "My assignments"), h("p", { class: "empty", "data-testid": "grants-not-sent" }, GRANTS_NOT_SENT));
     return;
@@ -80,7 +81,7 @@ export async function assignments(main: HTMLElement): Promise<void> {
     memberPicker(members, () => void assignments(main).catch((e) => alertError(asCommandError(e).message))),
   ];
   if (me && members.some((m) => m.id === me)) {
-    const apps = await grantsApi.myAssignments(me);
+    const apps = await commands.myAssignments(me);
     if (apps.length === 0) {
       body.push(h("p", { class: "empty", "data-testid": "no-assignments" }, "You have no applications to score."));
     } else {
@@ -147,7 +148,7 @@ function declarationStep(main: HTMLElement, app: ApplicationSummary, me: string)
   const error = h("p", { id: "conflict-error", class: "field-error", hidden: true });
   const declare = async (conflicted: boolean): Promise<void> => {
     try {
-      await grantsApi.declareConflict(app.id, me, conflicted, note.value);
+      await commands.declareConflict(app.id, me, conflicted, note.value);
       announce(conflicted ? "Conflict declared. You will not score this application." : "No conflict declared.");
       await scoringScreen(main, app.id);
       // The next step is the first criterion's scale (after the new screen is painted:
@@ -290,10 +291,10 @@ function othersTable(sheets: SheetView[], me: string, round: RoundView): HTMLEle
 }
 
 export async function scoringScreen(main: HTMLElement, applicationId: string): Promise<void> {
-  const members = await scorers(await grantsApi.listPanelMembers());
+  const members = await scorers(await commands.listPanelMembers());
   const me = whoAmI();
-  const app = await grantsApi.getApplication(applicationId);
-  const round = await grantsApi.getRound(app.round_id);
+  const app = await commands.getApplication(applicationId);
+  const round = await commands.getRound(app.round_id);
   const heading = h("h1", { tabindex: "-1", id: "scoring-title" }, `Score: ${app.organisation_name}`);
   const back = h("p", { class: "crumbs" }, h("a", { href: "#/scoring" }, "My assignments"));
   if (!me || !members.some((m) => m.id === me)) {
@@ -314,7 +315,7 @@ export async function scoringScreen(main: HTMLElement, applicationId: string): P
     return;
   }
 
-  const sheets = await grantsApi.scoreSheets(app.id, me);
+  const sheets = await commands.scoreSheets(app.id, me);
   const own = sheets.find((s) => s.assessor_id === me);
   let submitted = own?.submitted ?? false;
   const saved = h("p", { id: "save-status", class: "hint", role: "status", "aria-live": "polite", "data-testid": "save-status" });
@@ -325,7 +326,7 @@ export async function scoringScreen(main: HTMLElement, applicationId: string): P
     if (submitted) return;
     const scores = collect(inputs, true);
     chain = chain
-      .then(() => grantsApi.saveScoreDraft(app.id, me, scores))
+      .then(() => commands.saveScoreDraft(app.id, me, scores))
       .then(() => {
         saved.textContent = `Saved at ${new Date().toLocaleTimeString("en-GB")}`;
       })
@@ -381,11 +382,11 @@ export async function scoringScreen(main: HTMLElement, applicationId: string): P
     const scores = collect(inputs, false);
     try {
       if (submitted) {
-        await grantsApi.reviseScores(app.id, me, scores, reason.value);
+        await commands.reviseScores(app.id, me, scores, reason.value);
         reason.value = "";
         announce("Your revised scores are saved.");
       } else {
-        await grantsApi.submitScores(app.id, me, scores);
+        await commands.submitScores(app.id, me, scores);
         announce("Your scores are submitted.");
       }
       submitted = true;
@@ -393,7 +394,7 @@ export async function scoringScreen(main: HTMLElement, applicationId: string): P
       reasonBox.hidden = false;
       showFieldErrors(inputs, []);
       saved.textContent = "Submitted";
-      renderOthers(await grantsApi.scoreSheets(app.id, me));
+      renderOthers(await commands.scoreSheets(app.id, me));
     } catch (e) {
       const err = asCommandError(e);
       const fields = err.fields.length ? err.fields : [];

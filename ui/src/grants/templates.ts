@@ -4,13 +4,14 @@
 // check_template), naming the placeholder and the section.
 import { asCommandError } from "../api";
 import { alertError, announce, h } from "../dom";
-import { grantsApi, type LetterTemplate } from "./api";
+import { type LetterTemplate } from "./api";
 import { paragraphEditor } from "./letters";
+import * as commands from "../bindings";
 
 const KINDS: Record<string, string> = { funded: "Funded", not_funded: "Not funded", waitlisted: "Waitlisted" };
 
 export async function templateScreen(main: HTMLElement, kind: string): Promise<void> {
-  const template: LetterTemplate = await grantsApi.getLetterTemplate(kind);
+  const template: LetterTemplate = await commands.getLetterTemplate(kind);
   const field = (id: string, label: string, value: string): [HTMLElement, HTMLInputElement] => {
     const input = h("input", { id, type: "text" });
     input.value = value;
@@ -51,7 +52,7 @@ export async function templateScreen(main: HTMLElement, kind: string): Promise<v
       footer: footer[1].value,
     };
     try {
-      await grantsApi.setLetterTemplate(kind, next);
+      await commands.setLetterTemplate(kind, next);
       announce(`${KINDS[kind] ?? kind} template saved. New drafts use it.`);
     } catch (e) {
       const err = asCommandError(e);

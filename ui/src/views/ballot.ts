@@ -2,8 +2,9 @@
 // tokens, paper-ballot import) and, while it is open, the live-capture form.
 import { asCommandError } from "../api";
 import { alertError, announce, h } from "../dom";
-import { facilitatorName, methodName, statusWord, votingApi, type BallotView } from "../voting/api";
+import { facilitatorName, methodName, statusWord, type BallotView } from "../voting/api";
 import { liveCapture } from "./live-capture";
+import * as commands from "../bindings";
 
 const WHO: Record<string, string> = {
   "per-organisation": "One vote per organisation",
@@ -12,7 +13,7 @@ const WHO: Record<string, string> = {
 };
 
 export async function ballotScreen(main: HTMLElement, id: string): Promise<void> {
-  const ballot = await votingApi.getBallot(id);
+  const ballot = await commands.getBallot(id);
   const redraw = (): void => void ballotScreen(main, id).then(() => main.querySelector<HTMLElement>("h1")?.focus());
 
   const act = async (what: () => Promise<unknown>, done: string): Promise<void> => {
@@ -28,19 +29,19 @@ export async function ballotScreen(main: HTMLElement, id: string): Promise<void>
   const controls = h("div", { class: "actions" });
   if (ballot.status !== "open") {
     const open = h("button", { type: "button", id: "ballot-open", class: "primary" }, ballot.status === "closed" ? "Reopen voting" : "Open voting");
-    open.addEventListener("click", () => void act(() => votingApi.setBallotStatus(id, "open"), "Voting is open."));
+    open.addEventListener("click", () => void act(() => commands.setBallotStatus(id, "open"), "Voting is open."));
     controls.append(open);
   } else {
     const close = h("button", { type: "button", id: "ballot-close" }, "Close voting");
-    close.addEventListener("click", () => void act(() => votingApi.setBallotStatus(id, "closed"), "Voting is closed."));
+    close.addEventListener("click", () => void act(() => commands.setBallotStatus(id, "closed"), "Voting is closed."));
     controls.append(close);
   }
   const reveal = h("button", { type: "button", id: "ballot-reveal" }, ballot.revealed ? "Hide results on the projector" : "Reveal results on the projector");
   reveal.addEventListener("click", () =>
-    void act(() => votingApi.revealBallot(id, !ballot.revealed), ballot.revealed ? "Results hidden." : "Results shown on the projector."),
+    void act(() => commands.revealBallot(id, !ballot.revealed), ballot.revealed ? "Results hidden." : "Results shown on the projector."),
   );
   const projector = h("button", { type: "button", id: "open-projector" }, "Open projector window");
-  projector.addEventListener("click", () => void act(() => votingApi.openProjector(id), "Projector window opened."));
+  projector.addEventListener("click", () => void act(() => commands.openProjector(id), "Projector window opened."));
   controls.append(reveal, projector, h("a", { href: `#/ballots/${id}/results`, id: "ballot-results-link", class: "button" }, "Results and audit"));
 
   main.replaceChildren(
@@ -77,7 +78,7 @@ function tokensSection(ballot: BallotView): HTMLElement {
   const button = h("button", { type: "button", id: "issue-tokens" }, "Issue tokens");
   button.addEventListener("click", async () => {
     try {
-      const tokens = await votingApi.issueTokens(ballot.id, Number(count.value));
+      const tokens = await commands.issueTokens(ballot.id, Number(count.value));
       out.replaceChildren(...tokens.map((t) => h("li", {}, t)));
       announce(`${tokens.length} tokens issued; write each on a slip.`);
     } catch (e) {
@@ -109,7 +110,7 @@ function importSection(ballot: BallotView): HTMLElement {
     const reader = new FileReader();
     reader.onload = async () => {
       try {
-        const n = await votingApi.importVotes(ballot.id, String(reader.result ?? ""), facilitatorName());
+        const n = await commands.importVotes(ballot.id, String(reader.result ?? ""), facilitatorName());
         problems.replaceChildren();
         announce(`${n} paper ballots imported.`);
       } catch (e) {

@@ -2,10 +2,11 @@
 // from issues, method with its numbers, who may vote, meeting).
 import { asCommandError } from "../api";
 import { alertError, announce, h } from "../dom";
-import { methodName, statusWord, votingApi, type Eligibility, type Method } from "../voting/api";
+import { methodName, statusWord, type Eligibility, type Method } from "../voting/api";
+import * as commands from "../bindings";
 
 export async function ballots(main: HTMLElement): Promise<void> {
-  const rows = await votingApi.listBallots();
+  const rows = await commands.listBallots();
   const body = h("tbody");
   for (const b of rows) {
     body.append(
@@ -63,7 +64,7 @@ function field(id: string, label: string, control: HTMLElement, hint?: string): 
 }
 
 export async function newBallot(main: HTMLElement): Promise<void> {
-  const [issues, meetings] = await Promise.all([votingApi.listIssues(false), votingApi.listMeetings()]);
+  const [issues, meetings] = await Promise.all([commands.listIssues(false), commands.listMeetings()]);
   const question = h("input", { type: "text", id: "ballot-question" });
   const labels = h("textarea", { id: "ballot-labels", rows: "5" });
   const method = h(
@@ -137,7 +138,7 @@ export async function newBallot(main: HTMLElement): Promise<void> {
           ? { method: "score", max: Number(maxScore.value) }
           : ({ method: method.value } as Method);
     try {
-      const id = await votingApi.createBallot({
+      const id = await commands.createBallot({
         question: question.value,
         labels: labels.value.split("\n"),
         issue_ids: [...form.querySelectorAll<HTMLInputElement>(".ballot-issue:checked")].map((c) => c.value),

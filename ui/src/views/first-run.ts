@@ -1,6 +1,7 @@
-import { api, asCommandError } from "../api";
+import { asCommandError } from "../api";
 import { alertError, announce, h } from "../dom";
 import type { Session } from "../state";
+import * as commands from "../bindings";
 
 export function firstRun(main: HTMLElement, s: Session, done: () => void): void {
   const load = h("button", { type: "button", id: "load-demo", class: "primary" }, "Load demo data");
@@ -8,7 +9,7 @@ export function firstRun(main: HTMLElement, s: Session, done: () => void): void 
   load.addEventListener("click", async () => {
     load.disabled = true;
     try {
-      await api.loadDemo();
+      await commands.loadDemo();
       s.status.empty = false;
       announce("Demo data loaded.");
       done();

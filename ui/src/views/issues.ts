@@ -2,14 +2,15 @@
 // raise one, and merging two that are the same.
 import { asCommandError } from "../api";
 import { alertError, announce, h } from "../dom";
-import { votingApi } from "../voting/api";
+import * as commands from "../bindings";
+
 
 function labelled(id: string, label: string, control: HTMLElement): HTMLElement {
   return h("div", { class: "field" }, h("label", { for: id }, label), control);
 }
 
 export async function issues(main: HTMLElement): Promise<void> {
-  const [list, meetings] = await Promise.all([votingApi.listIssues(false), votingApi.listMeetings()]);
+  const [list, meetings] = await Promise.all([commands.listIssues(false), commands.listMeetings()]);
   const title = h("input", { type: "text", id: "issue-title" });
   const description = h("textarea", { id: "issue-description", rows: "3" });
   const meeting = h(
@@ -31,7 +32,7 @@ export async function issues(main: HTMLElement): Promise<void> {
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     try {
-      await votingApi.raiseIssue({
+      await commands.raiseIssue({
         title: title.value,
         description: description.value,
         meeting_id: meeting.value,
@@ -58,7 +59,7 @@ export async function issues(main: HTMLElement): Promise<void> {
   merge.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     try {
-      await votingApi.mergeIssues(from.value, into.value);
+      await commands.mergeIssues(from.value, into.value);
       announce("Issues merged; both meetings are listed as sources.");
       await issues(main);
     } catch (e) {

@@ -12,14 +12,8 @@
 //    (already voted, not eligible, too many dots) are shown and nothing typed is lost.
 import { asCommandError } from "../api";
 import { h } from "../dom";
-import {
-  facilitatorName,
-  setFacilitatorName,
-  votingApi,
-  type AuditRow,
-  type BallotView,
-  type VoterChoice,
-} from "../voting/api";
+import { facilitatorName, setFacilitatorName, type AuditRow, type BallotView, type VoterChoice } from "../voting/api";
+import * as commands from "../bindings";
 
 function ordinal(n: number): string {
   const s = n % 100 >= 11 && n % 100 <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" } as Record<number, string>)[n % 10] ?? "th";
@@ -200,7 +194,7 @@ export function liveCapture(ballot: BallotView): HTMLElement {
     const mine = ++seq;
     const query = voterInput.value;
     try {
-      const found = await votingApi.voterSuggestions(ballot.id, query);
+      const found = await commands.voterSuggestions(ballot.id, query);
       if (mine !== seq) return;
       matches = query.trim() ? found : [];
       active = matches.length ? 0 : -1;
@@ -292,7 +286,7 @@ export function liveCapture(ballot: BallotView): HTMLElement {
     const summary = method !== "score" && presses.length === 0 ? "no choice (a blank ballot)" : describeChoices();
     const entered = voter;
     try {
-      const cast = await votingApi.castVote({
+      const cast = await commands.castVote({
         ballot_id: ballot.id,
         voter: entered.reference,
         choices: method === "score" ? [] : presses.map((i) => String(i + 1)),
@@ -387,7 +381,7 @@ export function liveCapture(ballot: BallotView): HTMLElement {
   const recent = h("tbody", { id: "recent-votes" });
   async function refreshRecent(): Promise<void> {
     try {
-      const rows = (await votingApi.ballotVotes(ballot.id)).slice(-10).reverse();
+      const rows = (await commands.ballotVotes(ballot.id)).slice(-10).reverse();
       recent.replaceChildren(...rows.map(recentRow));
       if (!rows.length) recent.append(h("tr", {}, h("td", { colspan: "5" }, "No votes recorded yet.")));
     } catch (e) {
@@ -444,7 +438,7 @@ export function liveCapture(ballot: BallotView): HTMLElement {
         return;
       }
       try {
-        await votingApi.voidVote(ballot.id, r.id, reason.value, by);
+        await commands.voidVote(ballot.id, r.id, reason.value, by);
         confirmation.textContent = "";
         window.setTimeout(() => {
           confirmation.textContent = `Vote for ${r.voter_label} voided: ${reason.value.trim()}.`;

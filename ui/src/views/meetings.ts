@@ -1,8 +1,9 @@
 // Meetings and workshops: the list, a form for a new one, and each meeting's attendance
 // with walk-ins added on the spot.
-import { api, asCommandError } from "../api";
+import { asCommandError } from "../api";
 import { alertError, announce, h } from "../dom";
-import { votingApi } from "../voting/api";
+import * as commands from "../bindings";
+
 
 const KINDS: [string, string][] = [
   ["forum", "Forum"],
@@ -17,7 +18,7 @@ function labelled(id: string, label: string, control: HTMLElement): HTMLElement 
 }
 
 export async function meetings(main: HTMLElement): Promise<void> {
-  const list = await votingApi.listMeetings();
+  const list = await commands.listMeetings();
   const kind = h("select", { id: "meeting-kind" }, ...KINDS.map(([v, l]) => h("option", { value: v }, l)));
   const title = h("input", { type: "text", id: "meeting-title" });
   const date = h("input", { type: "date", id: "meeting-date" });
@@ -38,7 +39,7 @@ export async function meetings(main: HTMLElement): Promise<void> {
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     try {
-      await votingApi.addMeeting({
+      await commands.addMeeting({
         kind: kind.value,
         title: title.value,
         date: date.value,
@@ -101,7 +102,7 @@ async function showAttendance(box: HTMLElement, meetingId: string): Promise<void
     return;
   }
   try {
-    const [people, orgs] = await Promise.all([votingApi.listAttendance(meetingId), api.listOrganisations("")]);
+    const [people, orgs] = await Promise.all([commands.listAttendance(meetingId), commands.listOrganisations("")]);
     const name = h("input", { type: "text", id: "attendee-name" });
     const org = h(
       "select",
@@ -121,7 +122,7 @@ async function showAttendance(box: HTMLElement, meetingId: string): Promise<void
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       try {
-        await votingApi.attend(meetingId, org.value, name.value, walkIn.checked);
+        await commands.attend(meetingId, org.value, name.value, walkIn.checked);
         announce("Added to the attendance list.");
         await showAttendance(box, meetingId);
         document.getElementById("attendee-name")?.focus();

@@ -1,7 +1,8 @@
-import { api, asCommandError } from "../api";
+import { asCommandError } from "../api";
 import { alertError, h } from "../dom";
 import { errorElement } from "../forms";
 import { organisationTable } from "./organisation-table";
+import * as commands from "../bindings";
 
 let lastDays = "30";
 
@@ -51,7 +52,7 @@ export function notContacted(main: HTMLElement): void {
     days.setAttribute("aria-describedby", "nc-days-hint");
     lastDays = raw;
     try {
-      const rows = await api.notContacted(Number(raw));
+      const rows = await commands.notContacted(Number(raw));
       if (mine !== seq) return;
       results.replaceChildren(
         organisationTable(

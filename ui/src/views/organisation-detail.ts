@@ -1,8 +1,9 @@
-import { api, asCommandError, type ContactInput, type OrganisationDetail } from "../api";
+import { asCommandError, type ContactInput, type OrganisationDetail } from "../api";
 import { alertError, announce, h } from "../dom";
 import { errorElement, focusFirstInvalid, renderSummary, showErrors, type FieldSlot } from "../forms";
 import { deiTitle, incomeLabel, kindLabel, smallText, type Session } from "../state";
 import { facilitatorLaptop } from "../sync";
+import * as commands from "../bindings";
 
 const CONTACT_LABELS: Record<string, string> = {
   organisation_id: "Organisation",
@@ -60,7 +61,7 @@ function contactsTable(s: Session, d: OrganisationDetail): HTMLElement {
 export async function organisationDetail(main: HTMLElement, s: Session, id: string, focusContacts = false): Promise<void> {
   let d: OrganisationDetail;
   try {
-    d = await api.getOrganisation(id);
+    d = await commands.getOrganisation(id);
   } catch (e) {
     const ce = asCommandError(e);
     main.replaceChildren(
@@ -140,7 +141,7 @@ export async function organisationDetail(main: HTMLElement, s: Session, id: stri
     ev.preventDefault();
     save.disabled = true;
     try {
-      await api.logContact(read());
+      await commands.logContact(read());
       announce(`Contact logged for ${d.name}.`);
       await organisationDetail(main, s, id, true);
     } catch (e) {

@@ -1,9 +1,10 @@
-import { api, asCommandError, type FieldError, type OrganisationInput } from "../api";
+import { asCommandError, type FieldError, type OrganisationInput } from "../api";
 import { alertError, announce, h } from "../dom";
 import { errorElement, focusFirstInvalid, renderSummary, showErrors, type FieldSlot } from "../forms";
 import type { Session } from "../state";
 import { facilitatorLaptop } from "../sync";
 import { deiPicker } from "./dei-picker";
+import * as commands from "../bindings";
 
 const LABELS: Record<string, string> = {
   name: "Name",
@@ -49,7 +50,7 @@ export async function organisationForm(main: HTMLElement, s: Session, id: string
   };
   if (id) {
     try {
-      const d = await api.getOrganisation(id);
+      const d = await commands.getOrganisation(id);
       initial = {
         name: d.name,
         org_ref: d.org_ref,
@@ -169,7 +170,7 @@ export async function organisationForm(main: HTMLElement, s: Session, id: string
   const touched = new Set<string>();
   const validateTouched = async (): Promise<void> => {
     try {
-      const found = await api.validateOrganisation(read());
+      const found = await commands.validateOrganisation(read());
       showErrors(slots, found, touched);
     } catch (e) {
       alertError(`Could not check the form: ${asCommandError(e).message}`);
@@ -195,7 +196,7 @@ export async function organisationForm(main: HTMLElement, s: Session, id: string
       return;
     }
     try {
-      orgRef.value = await api.suggestOrgRef(name.value);
+      orgRef.value = await commands.suggestOrgRef(name.value);
       touched.add("org_ref");
       await validateTouched();
       announce(`Identifier filled in: ${orgRef.value}`);
@@ -218,15 +219,15 @@ export async function organisationForm(main: HTMLElement, s: Session, id: string
     save.disabled = true;
     try {
       const input = read();
-      const found = await api.validateOrganisation(input);
+      const found = await commands.validateOrganisation(input);
       if (found.length) {
         fail(found);
         return;
       }
       let savedId = id;
       let changed = true;
-      if (id) changed = await api.updateOrganisation(id, input);
-      else savedId = await api.addOrganisation(input);
+      if (id) changed = await commands.updateOrganisation(id, input);
+      else savedId = await commands.addOrganisation(input);
       s.status.empty = false;
       announce(changed ? `Saved ${input.name.trim()}.` : "No changes to save.");
       location.hash = `#/organisations/${savedId}`;

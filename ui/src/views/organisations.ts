@@ -1,7 +1,8 @@
-import { api, asCommandError } from "../api";
+import { asCommandError } from "../api";
 import { alertError, h } from "../dom";
 import { settlePanel } from "../settle";
 import { organisationTable } from "./organisation-table";
+import * as commands from "../bindings";
 
 let lastQuery = "";
 
@@ -47,7 +48,7 @@ export function organisations(main: HTMLElement): void {
     lastQuery = query;
     results.setAttribute("aria-busy", "true");
     try {
-      const rows = await api.listOrganisations(query);
+      const rows = await commands.listOrganisations(query);
       if (mine !== seq) return;
       count.textContent = rows.length === 1 ? "1 organisation" : `${rows.length} organisations`;
       results.replaceChildren(
@@ -73,7 +74,7 @@ export function organisations(main: HTMLElement): void {
   search.addEventListener("input", soon);
   search.addEventListener("change", soon);
   void refresh();
-  void api
+  void commands
     .sharedIdentifiers()
     .then((list) => {
       shared.replaceChildren(

@@ -5,17 +5,18 @@
 import { asCommandError } from "../api";
 import { alertError, announce, h } from "../dom";
 import { errorElement, refuseBeside, type FieldSlot } from "../forms";
-import { facilitatorName, setFacilitatorName, votingApi, type AuditRow, type BallotResult, type ConflictView } from "../voting/api";
+import { facilitatorName, setFacilitatorName, type AuditRow, type BallotExports, type BallotResult, type ConflictView } from "../voting/api";
 import { renderTally, tallyFacts } from "../voting/tally";
+import * as commands from "../bindings";
 
 export async function resultsScreen(main: HTMLElement, id: string): Promise<void> {
-  const [result, rows] = await Promise.all([votingApi.ballotResult(id), votingApi.ballotVotes(id)]);
+  const [result, rows] = await Promise.all([commands.ballotResult(id), commands.ballotVotes(id)]);
   const exportArea = h("div", { id: "export-area" });
-  const exportButton = (label: string, pick: (e: Awaited<ReturnType<typeof votingApi.ballotExports>>) => string | null, key: string): HTMLElement => {
+  const exportButton = (label: string, pick: (e: BallotExports) => string | null, key: string): HTMLElement => {
     const b = h("button", { type: "button", id: `export-${key}` }, label);
     b.addEventListener("click", async () => {
       try {
-        const text = pick(await votingApi.ballotExports(id));
+        const text = pick(await commands.ballotExports(id));
         if (text === null) {
           alertError("That export is only for ranked (instant runoff) ballots.");
           return;
@@ -98,7 +99,7 @@ function conflict(c: ConflictView, index: number, ballotId: string, rows: AuditR
     );
     keep.addEventListener("click", async () => {
       try {
-        await votingApi.resolveConflict(ballotId, c.voter_key, voteId, reason.value.trim(), by.value.trim());
+        await commands.resolveConflict(ballotId, c.voter_key, voteId, reason.value.trim(), by.value.trim());
         setFacilitatorName(by.value);
         await resultsScreen(document.getElementById("main")!, ballotId);
         announce(`Conflict for ${c.voter_label} resolved: one vote kept and counted.`);

@@ -1,9 +1,10 @@
 // Settings: this laptop's sync. What the background sync is doing, who the laptop syncs as
 // and where its device token is kept, and the form to enrol with a one-time code.
-import { api, asCommandError, type SyncView } from "../api";
+import { asCommandError, type SyncView } from "../api";
 import { alertError, announce, h } from "../dom";
 import { errorElement, focusFirstInvalid, showErrors, type FieldSlot } from "../forms";
 import { onSync, syncText, syncView } from "../sync";
+import * as commands from "../bindings";
 
 const NOT_YET_KEPT =
   "Not enrolled yet. After enrolling, the device token is kept in this system's credential store where it has one, otherwise in a file beside the database that only you can read; this screen will say which.";
@@ -108,7 +109,7 @@ export function settings(main: HTMLElement): void {
     submit.disabled = true;
     submit.textContent = "Enrolling…";
     try {
-      const v = await api.enrolDevice(server.value, code.value);
+      const v = await commands.enrolDevice(server.value, code.value);
       code.value = "";
       announce(
         `This laptop is enrolled as ${v.user ?? "?"} (${v.role ?? "?"}) with ${v.server ?? server.value}. ${v.token_kept ?? ""}`.trim(),

@@ -15,14 +15,14 @@ use serde::{Deserialize, Serialize};
 use super::{OptionId, OptionIndex, Vote};
 
 /// One option's count.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct OptionCount {
     pub option: OptionId,
     pub count: u64,
 }
 
 /// Plurality, approval, dots or Borda: one number per option.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CountTally {
     /// Votes counted.
     pub turnout: u64,
@@ -35,7 +35,7 @@ pub struct CountTally {
 }
 
 /// One option's scores.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct OptionScore {
     pub option: OptionId,
     /// Sum of all scores given to the option (unscored counts as 0).
@@ -48,7 +48,7 @@ pub struct OptionScore {
 }
 
 /// Score voting: totals and means per option.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ScoreTally {
     pub turnout: u64,
     /// The highest score a voter could give.

@@ -52,7 +52,7 @@ pub const RULES: [&str; 8] = [
 ];
 
 /// The whole count, round by round.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct IrvResult {
     /// [`RULE_SET`].
     pub rule_set: String,
@@ -72,7 +72,7 @@ pub struct IrvResult {
 }
 
 /// How the count ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum IrvOutcome {
     /// An option had a majority of continuing ballots in `round`.
@@ -84,7 +84,7 @@ pub enum IrvOutcome {
 }
 
 /// One round.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct IrvRound {
     /// 1 for the first round.
     pub round: u32,
@@ -104,7 +104,7 @@ pub struct IrvRound {
 }
 
 /// An elimination and the transfer of the eliminated option's ballots.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Elimination {
     pub option: OptionId,
     /// Its votes in this round (the fewest).
@@ -119,14 +119,14 @@ pub struct Elimination {
 }
 
 /// How a tie for fewest votes was settled.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TieBreak {
     /// Every option with the fewest votes this round, in ballot order.
     pub tied: Vec<OptionId>,
     pub decided_by: TieDecision,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "by", rename_all = "kebab-case")]
 pub enum TieDecision {
     /// Going back through earlier rounds left only the eliminated option in `round`.

@@ -43,7 +43,7 @@ pub use counts::{CountTally, OptionCount, OptionScore, ScoreTally};
 pub use irv::{IrvOutcome, IrvResult, IrvRound};
 
 /// An option's identity on a ballot (for a topic ballot, usually an issue's id as text).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(transparent)]
 pub struct OptionId(pub String);
 
@@ -70,7 +70,7 @@ impl From<&str> for OptionId {
 }
 
 /// How a ballot is counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "method", rename_all = "kebab-case")]
 pub enum Method {
     Plurality,
@@ -107,21 +107,21 @@ impl Method {
 }
 
 /// Dots placed on one option.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct DotsOn {
     pub option: OptionId,
     pub dots: u32,
 }
 
 /// A score given to one option.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ScoreFor {
     pub option: OptionId,
     pub score: u32,
 }
 
 /// One voter's answer. Which kind a ballot takes follows from its [`Method`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Vote {
     /// Plurality: exactly one option.
@@ -236,7 +236,7 @@ pub struct Ballot {
 }
 
 /// Any result, tagged by method.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "method", rename_all = "kebab-case")]
 pub enum Tally {
     Plurality(CountTally),

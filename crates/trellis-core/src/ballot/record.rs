@@ -17,7 +17,7 @@ use super::{Ballot, Method, OptionId, Vote};
 use crate::invalid::{FieldError, Invalid};
 
 /// Who may vote on a ballot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum Eligibility {
     /// One vote per organisation in the directory (the programme's topic vote).
@@ -38,7 +38,9 @@ impl Eligibility {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum VoterKind {
     Organisation,
@@ -47,7 +49,7 @@ pub enum VoterKind {
 }
 
 /// A voter: an organisation's id, an attendance record's id, or a token's code.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS)]
 pub struct Voter {
     pub kind: VoterKind,
     pub reference: String,
@@ -65,7 +67,7 @@ impl Voter {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct BallotOption {
     pub id: OptionId,
     pub label: String,
@@ -74,7 +76,7 @@ pub struct BallotOption {
     pub issue_id: Option<Uuid>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct BallotFields {
     pub question: String,
     pub options: Vec<BallotOption>,
@@ -185,7 +187,7 @@ impl BallotFields {
 }
 
 /// How a vote reached Trellis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum Channel {
     /// Keyed in live in the room.
@@ -208,7 +210,7 @@ pub struct VoteFields {
 
 /// The ballot's life: votes are taken only while it is open (paper ballots may still be
 /// keyed in after it closes, since they were cast before).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum BallotStatus {
     Draft,

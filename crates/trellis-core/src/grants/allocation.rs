@@ -34,7 +34,7 @@ pub struct Candidate {
     pub core_funding: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum LineOutcome {
     Funded,
@@ -46,7 +46,7 @@ pub enum LineOutcome {
     NotReached,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AllocationLine {
     /// 1 for the first in the list.
     pub rank: usize,
@@ -60,7 +60,7 @@ pub struct AllocationLine {
     pub remaining_after_gbp: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Allocation {
     pub budget_gbp: u64,
     pub small_core_priority: bool,

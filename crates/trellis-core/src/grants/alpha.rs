@@ -56,7 +56,7 @@ impl Metric {
 }
 
 /// Why alpha has no value for some data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Undefined {
     /// No unit was coded by two or more observers, so there is nothing to compare.
@@ -66,7 +66,7 @@ pub enum Undefined {
 }
 
 /// The result: a number, or a typed reason it has none.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Alpha {
     Defined {
@@ -274,7 +274,7 @@ pub fn alpha_of_units(units: &[Vec<f64>], metric: Metric) -> Result<Alpha, Alpha
 }
 
 /// How firmly to rely on the scores, in plain English.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AgreementReading {
     Strong,

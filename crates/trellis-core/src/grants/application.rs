@@ -17,7 +17,9 @@ pub const BY_MAX: usize = 200;
 pub const FILE_NAME_MAX: usize = 255;
 pub const MEDIA_TYPE_MAX: usize = 127;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Written,
@@ -72,7 +74,7 @@ pub struct ApplicationInput {
     pub received_on: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ApplicationFields {
     pub round_id: Uuid,
     pub organisation_id: Uuid,
@@ -271,7 +273,7 @@ pub struct SupportInput {
     pub by: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SupportFields {
     pub application_id: Uuid,
     pub date: NaiveDate,
@@ -342,7 +344,7 @@ impl SupportFields {
 
 /// A file attached to an application, named by the SHA-256 of its bytes. Storing the
 /// bytes once per hash is the store's job; this is the reference and its checks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AttachmentRef {
     /// 64 lower-case hex digits.
     pub sha256: String,

@@ -12,7 +12,7 @@ use crate::invalid::{FieldError, Invalid};
 pub const REASONS_MAX: usize = 2_000;
 pub const CONDITIONS_MAX: usize = 2_000;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Outcome {
     Funded {
@@ -41,7 +41,7 @@ impl Outcome {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Decision {
     pub application_id: Uuid,
     pub outcome: Outcome,
@@ -50,7 +50,7 @@ pub struct Decision {
 }
 
 /// The decision form as typed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct DecisionInput {
     pub application_id: String,
@@ -211,7 +211,7 @@ pub struct ApplicationFacts {
 
 /// The round's published numbers. Shares are fractions from 0 to 1 of the amount awarded;
 /// `None` when nothing was awarded (or there were no applications, for the success rate).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RoundNumbers {
     pub applications: usize,
     pub decided: usize,

@@ -55,7 +55,7 @@ pub fn scaled_threshold(points_on_five: f64, scale_min: u8, scale_max: u8) -> f6
     points_on_five * f64::from(scale_max.saturating_sub(scale_min)) / 4.0
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CriterionRow {
     pub criterion_id: String,
     pub title: String,
@@ -69,13 +69,13 @@ pub struct CriterionRow {
     pub disagreement: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AssessorColumn {
     pub assessor_id: Uuid,
     pub weighted_total: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "flag", rename_all = "snake_case")]
 pub enum Flag {
     Disagreement {
@@ -91,7 +91,7 @@ pub enum Flag {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ApplicationModeration {
     pub application_id: Uuid,
     pub assessors: Vec<AssessorColumn>,
@@ -224,7 +224,7 @@ fn moderate_sheets(
 }
 
 /// The round's moderation report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ModerationReport {
     /// One per application with at least one submitted sheet, in order of application id.
     pub applications: Vec<ApplicationModeration>,
@@ -282,7 +282,7 @@ pub fn moderation_report(
 /// The scores the panel agrees for an application, with a comment per criterion (the
 /// `justification`, used in the applicant's letter) and a note on how disagreement was
 /// resolved.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AgreedScores {
     pub application_id: Uuid,
     pub scores: Vec<Score>,

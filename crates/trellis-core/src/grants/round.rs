@@ -56,7 +56,7 @@ impl Default for RoundInput {
 }
 
 /// A checked round. Field names are payload keys.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RoundFields {
     pub title: String,
     pub topic: String,

@@ -20,13 +20,13 @@ pub const GUIDANCE_MAX: usize = 2_000;
 pub const WEIGHT_MAX: u32 = 1_000;
 pub const SCALE_TOP: u8 = 10;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Rubric {
     pub criteria: Vec<Criterion>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Criterion {
     /// A short stable name, lower-case letters, digits and hyphens ("need", "plan").

@@ -30,7 +30,7 @@ pub const JUSTIFICATION_MAX: usize = 500;
 pub const REASON_MAX: usize = 1_000;
 
 /// One criterion's score with the assessor's reason for it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Score {
     pub criterion_id: String,
     pub value: u8,
@@ -95,7 +95,7 @@ pub fn check_scores(rubric: &Rubric, scores: &[Score], require_all: bool) -> Res
 }
 
 /// A weighted total, on the rubric's scale and as a percentage of the scale's top.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct WeightedTotal {
     /// `sum(weight * score) / sum(weight)`: for a 1-to-5 rubric, between 1 and 5.
     pub on_scale: f64,
@@ -167,7 +167,7 @@ pub fn may_score(assigned: bool, conflicted: bool) -> Result<(), Invalid> {
     Ok(())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum PanelRole {
     Assessor,

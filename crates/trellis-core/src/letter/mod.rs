@@ -30,7 +30,7 @@ impl OutcomeKind {
 }
 
 /// One row of the letter's per-criterion table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct CriterionFeedback {
     pub criterion: String,
@@ -42,7 +42,7 @@ pub struct CriterionFeedback {
 
 /// A letter's text: what staff edit and approve. `letter show --json` prints it and
 /// `letter edit --file` reads it back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct LetterContent {
     pub recipient: Vec<String>,
@@ -339,7 +339,7 @@ fn fill(text: &str, values: &[(&str, String)], support: &str) -> String {
 mod tests;
 
 /// What happened to an approved letter after approval.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum LetterState {
     Printed,
@@ -347,7 +347,7 @@ pub enum LetterState {
 }
 
 /// How a letter was sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Delivery {
     Post,

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use crate::invalid::{FieldError, Invalid};
 
 /// Which letter a template is for: the decision's outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum OutcomeKind {
     Funded,
@@ -68,7 +70,7 @@ pub const PARAGRAPHS_MAX: usize = 40;
 /// `{criteria}`: the per-criterion table goes there (paragraphs after it are printed
 /// after the table). Paragraphs that come out empty are left out, so a paragraph
 /// holding only `{conditions}` disappears when there are none.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Template {
     pub subject: String,
