@@ -38,7 +38,7 @@ command_list! {
     main: voting::issue_tokens(id: String, count: usize) -> Vec<String>;
     main: voting::voter_suggestions(ballot_id: String, query: String) -> Vec<VoterChoice>;
     main: voting::cast_vote(input: KeyedVote) -> CastVote;
-    main: voting::void_vote(ballot_id: String, vote_id: String, reason: String, by: String) -> ();
+    main: voting::void_vote(vote_id: String, reason: String, by: String) -> ();
     main: voting::resolve_conflict(ballot_id: String, voter_key: String, keep: String, reason: String, by: String) -> ();
     main: voting::import_votes(ballot_id: String, text: String, recorded_by: String) -> usize;
     main projector: voting::ballot_result(id: String) -> BallotResult;

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use serde::Serialize;
+use tauri::AppHandle;
 use trellis_core::contact::{ContactInput, ContactKind};
 use trellis_core::dei::DeiCode;
 use trellis_core::income::IncomeBand;
@@ -47,12 +48,23 @@ impl AppState {
     /// that tells background sync a change may have been made (no command has to
     /// remember to).
     pub(crate) fn store(&self) -> Result<StoreGuard<'_>, CommandError> {
+        self.store_telling(None)
+    }
+
+    /// [`AppState::store`] that, on release, forwards what its writes touched to `app`'s
+    /// windows (a read-only caller without the app passes `None`; anything it wrote is
+    /// told by the next command's release).
+    pub(crate) fn store_telling<'a>(
+        &'a self,
+        app: Option<&'a AppHandle>,
+    ) -> Result<StoreGuard<'a>, CommandError> {
         match &self.db {
             Ok(db) => db
                 .lock()
                 .map(|store| StoreGuard {
                     store,
                     sync: &self.sync,
+                    app,
                 })
                 .map_err(|_| {
                     CommandError::store(
@@ -73,6 +85,7 @@ impl AppState {
 pub(crate) struct StoreGuard<'a> {
     store: MutexGuard<'a, Store>,
     sync: &'a SyncHandle,
+    app: Option<&'a AppHandle>,
 }
 
 impl Deref for StoreGuard<'_> {
@@ -93,6 +106,10 @@ impl Drop for StoreGuard<'_> {
         // Every store method commits before it returns, so the write (if any) is visible
         // to the worker's own connection by now.
         self.sync.local_change();
+        if let Some(app) = self.app {
+            let changed = self.store.take_changed();
+            crate::events::forward(app, crate::events::ChangeSource::Here, changed);
+        }
     }
 }
 

@@ -50,9 +50,10 @@ impl Cx {
         self.app.state::<AppState>().inner()
     }
 
-    /// The UI's connection (see [`AppState::store`]).
+    /// The UI's connection (see [`AppState::store`]); releasing it tells the windows what
+    /// the command's writes touched.
     pub fn store(&self) -> Result<StoreGuard<'_>, CommandError> {
-        self.state().store()
+        self.state().store_telling(Some(&self.app))
     }
 }
 
@@ -110,14 +111,14 @@ include!("command_list.rs");
 
 /// The events the shell sends the windows, with what each carries.
 pub const SYNC_STATE: &str = "sync-state";
-pub const BALLOT_CHANGED: &str = "ballot-changed";
+pub const CHANGED: &str = "changed";
 
 #[cfg(test)]
 fn events(out: &mut Bindings) {
     let sync = out.ty::<SyncView>();
     out.event("onSyncState", SYNC_STATE, sync);
-    let ballot = out.ty::<String>();
-    out.event("onBallotChanged", BALLOT_CHANGED, ballot);
+    let changed = out.ty::<crate::events::ChangedEvent>();
+    out.event("onChanged", CHANGED, changed);
 }
 
 #[cfg(test)]
@@ -263,6 +264,33 @@ mod tests {
             committed == fresh,
             "ui/src/bindings.ts is stale: run `TRELLIS_UPDATE_BINDINGS=1 cargo test -p trellis-app bindings` and commit it"
         );
+    }
+
+    /// Screens call the generated functions; a hand-written `invoke("…")` would bypass the
+    /// types (and the list) again.
+    #[test]
+    fn the_ui_calls_commands_only_through_the_bindings() {
+        fn walk(dir: &std::path::Path, found: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).expect("read ui/src").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, found);
+                } else if path.extension().is_some_and(|e| e == "ts")
+                    && !path.ends_with("bindings.ts")
+                {
+                    let text = std::fs::read_to_string(&path).expect("read a UI file");
+                    if text.contains("invoke") || text.contains("@tauri-apps/api/event") {
+                        found.push(path.display().to_string());
+                    }
+                }
+            }
+        }
+        let mut found = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src"),
+            &mut found,
+        );
+        assert!(found.is_empty(), "these call the shell directly: {found:?}");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 mod attachments;
 mod commands;
 mod error;
+mod events;
 mod grants;
 mod ipc;
 mod sync;

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter};
 use trellis_core::FieldError;
-use trellis_store::Store;
+use trellis_store::{Changed, Store};
 use trellis_sync::client::{self, Credentials, SyncError};
 
 use crate::error::{CommandError, ErrorKind};
@@ -155,13 +155,17 @@ pub fn start(app: &AppHandle, handle: &SyncHandle, db: Option<PathBuf>) {
     let Some(receiver) = receiver else { return };
     let app = app.clone();
     // No main window (closing) is not an error: the next start reads the state afresh.
+    let told = app.clone();
     let emit: Emit = Box::new(move |view| {
         let _ = app.emit_to(MAIN, SYNC_STATE, view);
+    });
+    let tell: Tell = Box::new(move |changed| {
+        crate::events::forward(&told, crate::events::ChangeSource::Sync, changed);
     });
     let view = handle.view.clone();
     let spawned = std::thread::Builder::new()
         .name("trellis-sync".into())
-        .spawn(move || Worker::run(emit, db, receiver, view));
+        .spawn(move || Worker::run(emit, tell, db, receiver, view));
     if let Err(error) = spawned {
         eprintln!("Trellis could not start background sync: {error}");
     }
@@ -170,8 +174,12 @@ pub fn start(app: &AppHandle, handle: &SyncHandle, db: Option<PathBuf>) {
 /// Where the worker sends each new view (the main window's `sync-state` event).
 type Emit = Box<dyn Fn(&SyncView) + Send>;
 
+/// Where the worker sends what the pages it pulled touched (every window's `changed`).
+type Tell = Box<dyn Fn(Changed) + Send>;
+
 struct Worker {
     emit: Emit,
+    tell: Tell,
     store: Store,
     view: Arc<Mutex<SyncView>>,
     /// This device's last change number when the worker last looked.
@@ -187,7 +195,13 @@ struct Worker {
 }
 
 impl Worker {
-    fn run(emit: Emit, db: PathBuf, triggers: Receiver<Trigger>, view: Arc<Mutex<SyncView>>) {
+    fn run(
+        emit: Emit,
+        tell: Tell,
+        db: PathBuf,
+        triggers: Receiver<Trigger>,
+        view: Arc<Mutex<SyncView>>,
+    ) {
         // A second connection to the same file: WAL lets the UI's connection read while
         // this one writes a pulled page, and both wait (busy timeout) for each other's
         // short write transactions.
@@ -203,6 +217,7 @@ impl Worker {
         };
         let mut worker = Worker {
             emit,
+            tell,
             store,
             view,
             known_seq: 0,
@@ -310,6 +325,8 @@ impl Worker {
             Some(creds) => client::sync_as(&mut self.store, creds),
             None => Err(SyncError::NotEnrolled),
         };
+        // Pages applied before a failure count too: the windows show what arrived.
+        (self.tell)(self.store.take_changed());
         match result {
             Ok(report) => {
                 self.clock = report.clock.clone();
@@ -731,9 +748,12 @@ mod tests {
         let seen: Seen = Arc::default();
         let record = seen.clone();
         let emit: Emit = Box::new(move |view| record.lock().unwrap().push(view.clone()));
+        // What pulled pages touched reaches the windows; tests/e2e/tests/sync.rs checks it
+        // on the real projector.
+        let tell: Tell = Box::new(|_| {});
         let triggers = handle.pending.lock().unwrap().take().unwrap();
         let shared = handle.view.clone();
-        std::thread::spawn(move || Worker::run(emit, db, triggers, shared));
+        std::thread::spawn(move || Worker::run(emit, tell, db, triggers, shared));
         wait_for(&seen, "not enrolled", |v| v.state == "not enrolled");
         let (reply, answer) = mpsc::channel();
         handle

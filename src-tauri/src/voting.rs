@@ -3,12 +3,11 @@
 //! rules (eligibility, one live vote per voter, what a key press means, counting) live in
 //! the crates.
 //!
-//! After every change to a ballot (a vote, a void, a resolution, an import, opening,
-//! closing, revealing) the shell emits [`BALLOT_CHANGED`] with the ballot's id to the
-//! projector window, which fetches the tally again. Nothing polls.
+//! None of them tells the projector anything: the store says what each write touched and
+//! the shell forwards it to every window (src/events.rs). Nothing polls.
 
 use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, Emitter, Manager, WebviewUrl, WebviewWindowBuilder};
+use tauri::{Manager, WebviewUrl, WebviewWindowBuilder};
 use trellis_core::ballot::entry::build_vote;
 use trellis_core::ballot::export::{self, AuditEntry, AuditStatus, CountSummary, SummaryMeta};
 use trellis_core::ballot::record::{
@@ -25,7 +24,7 @@ use trellis_store::{
 use uuid::Uuid;
 
 use crate::error::{CommandError, ErrorKind};
-use crate::ipc::{Cx, BALLOT_CHANGED};
+use crate::ipc::Cx;
 
 /// The projector window's label (and its capability's `windows` entry).
 pub const PROJECTOR: &str = "projector";
@@ -44,11 +43,6 @@ fn optional_id(what: &str, raw: &str) -> Result<Option<Uuid>, CommandError> {
     } else {
         id_of(what, raw).map(Some)
     }
-}
-
-/// Tells the projector a ballot changed. A missing projector window is not an error.
-fn changed(app: &AppHandle, ballot_id: Uuid) {
-    let _ = app.emit_to(PROJECTOR, BALLOT_CHANGED, ballot_id.to_string());
 }
 
 pub fn list_meetings(cx: &Cx) -> Result<Vec<MeetingSummary>, CommandError> {
@@ -162,14 +156,12 @@ pub fn create_ballot(cx: &Cx, input: BallotInput) -> Result<Uuid, CommandError> 
 pub fn set_ballot_status(cx: &Cx, id: String, status: BallotStatus) -> Result<(), CommandError> {
     let id = id_of("ballot", &id)?;
     cx.store()?.set_ballot_status(id, status)?;
-    changed(cx.app(), id);
     Ok(())
 }
 
 pub fn reveal_ballot(cx: &Cx, id: String, revealed: bool) -> Result<(), CommandError> {
     let id = id_of("ballot", &id)?;
     cx.store()?.reveal_ballot(id, revealed)?;
-    changed(cx.app(), id);
     Ok(())
 }
 
@@ -283,7 +275,6 @@ pub fn cast_vote(cx: &Cx, input: KeyedVote) -> Result<CastVote, CommandError> {
         .map(|r| r.voter_label)
         .unwrap_or_default();
     drop(store);
-    changed(cx.app(), ballot_id);
     Ok(CastVote {
         vote_id,
         voter_label,
@@ -291,17 +282,9 @@ pub fn cast_vote(cx: &Cx, input: KeyedVote) -> Result<CastVote, CommandError> {
     })
 }
 
-pub fn void_vote(
-    cx: &Cx,
-    ballot_id: String,
-    vote_id: String,
-    reason: String,
-    by: String,
-) -> Result<(), CommandError> {
-    let ballot_id = id_of("ballot", &ballot_id)?;
+pub fn void_vote(cx: &Cx, vote_id: String, reason: String, by: String) -> Result<(), CommandError> {
     let vote_id = id_of("vote", &vote_id)?;
     cx.store()?.void_vote(vote_id, &reason, &by)?;
-    changed(cx.app(), ballot_id);
     Ok(())
 }
 
@@ -318,7 +301,6 @@ pub fn resolve_conflict(
     let keep = id_of("vote", &keep)?;
     cx.store()?
         .resolve_conflict(ballot_id, &voter_key, keep, &reason, &by)?;
-    changed(cx.app(), ballot_id);
     Ok(())
 }
 
@@ -331,7 +313,6 @@ pub fn import_votes(
 ) -> Result<usize, CommandError> {
     let ballot_id = id_of("ballot", &ballot_id)?;
     let n = cx.store()?.import_votes(ballot_id, &text, &recorded_by)?;
-    changed(cx.app(), ballot_id);
     Ok(n)
 }
 

@@ -66,6 +66,8 @@ conflicts: Array<FactConflict>, round_id: string, organisation_id: string,
  */
 formats: Array<Format>, answers: Array<string>, summary: string, amount_gbp: number, core_funding: boolean, received_on: string, };
 
+export type Area = "organisations" | "contacts" | "settings" | "meetings" | "issues" | "ballots" | "votes" | "rounds" | "panel" | "applications" | "scores" | "moderation" | "decisions" | "letters";
+
 export type AssessorColumn = { assessor_id: string, weighted_total: number | null, };
 
 export type AttachmentRef = { 
@@ -130,6 +132,14 @@ export type CastVote = { vote_id: string, voter_label: string,
  * The vote in words, options by label (`1. Housing; 2. Parks`).
  */
 vote_text: string, };
+
+export type ChangeSource = "here" | "sync";
+
+export type ChangedEvent = { source: ChangeSource, areas: Array<Area>, 
+/**
+ * Ballots whose state or count changed (the projector re-reads only its own).
+ */
+ballots: Array<string>, };
 
 export type Channel = "live" | "paper" | "import";
 
@@ -749,8 +759,8 @@ export function castVote(input: KeyedVote): Promise<CastVote> {
 }
 
 /** src-tauri/src/voting.rs `void_vote` */
-export function voidVote(ballotId: string, voteId: string, reason: string, by: string): Promise<void> {
-  return invoke<void>("void_vote", { ballotId, voteId, reason, by });
+export function voidVote(voteId: string, reason: string, by: string): Promise<void> {
+  return invoke<void>("void_vote", { voteId, reason, by });
 }
 
 /** src-tauri/src/voting.rs `resolve_conflict` */
@@ -933,7 +943,7 @@ export function onSyncState(handler: (payload: SyncView) => void): Promise<Unlis
   return listen<SyncView>("sync-state", (event) => handler(event.payload));
 }
 
-export const BALLOT_CHANGED = "ballot-changed";
-export function onBallotChanged(handler: (payload: string) => void): Promise<UnlistenFn> {
-  return listen<string>("ballot-changed", (event) => handler(event.payload));
+export const CHANGED = "changed";
+export function onChanged(handler: (payload: ChangedEvent) => void): Promise<UnlistenFn> {
+  return listen<ChangedEvent>("changed", (event) => handler(event.payload));
 }

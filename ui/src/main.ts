@@ -19,6 +19,7 @@ import { templateScreen } from "./grants/templates";
 import { settings } from "./views/settings";
 import { startSyncIndicator } from "./sync";
 import * as commands from "./bindings";
+import type { Area } from "./bindings";
 
 type Route =
   | { name: "organisations" }
@@ -197,27 +198,44 @@ async function start(): Promise<void> {
     void render(s).catch((e) => alertError(asCommandError(e).message));
   });
   await render(s);
-  void startSyncIndicator(() => void refreshAfterSync(s)).catch((e) =>
+  void commands
+    .onChanged((changed) => {
+      if (changed.source === "sync") void refreshAfterSync(s, changed.areas);
+    })
+    .catch((e) => alertError(`Could not follow changes from other laptops: ${asCommandError(e).message}`));
+  void startSyncIndicator().catch((e) =>
     alertError(`Could not show the sync state: ${asCommandError(e).message}`),
   );
 }
 
-/** Screens that only list things; re-reading them loses nothing typed. */
-const LISTINGS = new Set(["organisations", "not-contacted", "detail", "meetings", "issues", "ballots", "scoring", "letters"]);
+/** Screens that only list things (re-reading them loses nothing typed), with the records
+ * each shows: it is re-read when other laptops' changes to those arrive. */
+const LISTINGS: Partial<Record<string, Area[]>> = {
+  organisations: ["organisations", "contacts"],
+  "not-contacted": ["organisations", "contacts"],
+  detail: ["organisations", "contacts", "meetings"],
+  meetings: ["meetings"],
+  issues: ["issues", "meetings"],
+  ballots: ["ballots", "votes"],
+  results: ["ballots", "votes"],
+  scoring: ["rounds", "panel", "applications", "scores"],
+  letters: ["letters", "decisions", "applications"],
+};
 
 /**
  * After a sync received other laptops' changes, the screen shows them, but only a listing
  * and only when the person is not in the middle of it (focus outside the main area, e.g.
  * on "Sync now"), so nobody loses their place or their typing.
  */
-async function refreshAfterSync(s: Session): Promise<void> {
+async function refreshAfterSync(s: Session, areas: Area[]): Promise<void> {
   // Always: a new laptop that enrolled first must not be offered the demo data once the
   // programme's data has arrived.
   s.status = await commands.appStatus();
   const main = byId("main");
   const active = document.activeElement;
   const busy = active !== null && active !== main && active !== document.body && main.contains(active);
-  if (busy || !LISTINGS.has(parse(location.hash).name)) return;
+  const shown = LISTINGS[parse(location.hash).name] ?? [];
+  if (busy || !areas.some((a) => shown.includes(a))) return;
   await render(s, false);
 }
 

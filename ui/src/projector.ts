@@ -1,6 +1,7 @@
 // The projector window: one ballot's live tally in large type, or "Results hidden" until
-// the facilitator reveals it. It fetches the tally once, then again each time the shell
-// emits "ballot-changed" for this ballot (after a vote, void, reveal, open or close).
+// the facilitator reveals it. It fetches the tally once, then again each time the shell's
+// "changed" event names this ballot (a vote, void, reveal, open or close, made here or
+// received by sync).
 // Nothing polls. Its capability allows only ballot_result and listening for events.
 import "./styles.css";
 import { asCommandError } from "./api";
@@ -44,8 +45,9 @@ async function refresh(): Promise<void> {
 }
 
 async function start(): Promise<void> {
-  await commands.onBallotChanged((changed) => {
-    if (changed === ballotId) void refresh();
+  // Whatever changed it: a vote keyed on this laptop or one that arrived by sync.
+  await commands.onChanged((changed) => {
+    if (changed.ballots.includes(ballotId)) void refresh();
   });
   await refresh();
 }

@@ -89,8 +89,7 @@ export function onSync(fn: (view: SyncView) => boolean): void {
   listeners.add(wrapped);
 }
 
-function show(view: SyncView, onReceived: () => void): void {
-  const before = current;
+function show(view: SyncView): void {
   current = view;
   const text = byId("sync-text");
   text.textContent = syncText(view);
@@ -105,13 +104,12 @@ function show(view: SyncView, onReceived: () => void): void {
     lastSettled = view.state;
     askedToSync = false;
   }
-  if (before?.state === "syncing" && view.state === "synced" && view.received > 0) onReceived();
   for (const fn of [...listeners]) fn(view);
 }
 
-/** Starts the indicator and the "Sync now" button; `onReceived` runs after a sync
- * brought changes from other laptops, so the screen can show them. */
-export async function startSyncIndicator(onReceived: () => void): Promise<void> {
+/** Starts the indicator and the "Sync now" button. (What a sync brought is shown by the
+ * screens themselves, on the shell's "changed" event: see main.ts.) */
+export async function startSyncIndicator(): Promise<void> {
   byId("sync-now").addEventListener("click", () => {
     if (current?.state === "not enrolled") {
       say("This laptop is not enrolled for sync yet: enrol it in Settings.");
@@ -125,8 +123,8 @@ export async function startSyncIndicator(onReceived: () => void): Promise<void> 
   let heard = false;
   await commands.onSyncState((view) => {
     heard = true;
-    show(view, onReceived);
+    show(view);
   });
   const first = await commands.syncStatus();
-  if (!heard) show(first, onReceived);
+  if (!heard) show(first);
 }

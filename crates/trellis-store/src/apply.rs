@@ -6,6 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use serde::Serialize;
+use trellis_core::changes::Changed;
 use trellis_core::hlc::Hlc;
 use trellis_core::op::Operation;
 use trellis_core::organisation::{OrganisationFields, OrganisationPatch};
@@ -86,6 +87,7 @@ impl Store {
             )
             .map_err(|e| at(0)(e.into()))?;
         let mut applied = Vec::with_capacity(ops.len());
+        let mut changed = Changed::default();
         for (i, op) in ops.iter().enumerate() {
             hlc = hlc.tick(wall_clock_ms());
             device_seq += 1;
@@ -95,6 +97,7 @@ impl Store {
                 local: true,
             };
             write_tables(&tx, op, &stamp).map_err(at(i))?;
+            changed.note(op, ballot_of(&tx, op).map_err(at(i))?);
             let change_id = Uuid::now_v7();
             tx.exec(
                 "INSERT INTO change_log (id, device_id, device_seq, hlc, schema_version, kind, payload)
@@ -122,8 +125,30 @@ impl Store {
             .map_err(|e| at(last_index)(e.into()))?;
         tx.commit()
             .map_err(|e| at(last_index)(crate::open::classify(&path, e)))?;
+        // Only now: a write that rolled back changed nothing anyone should re-read.
+        self.changed.merge(changed);
         Ok(applied)
     }
+}
+
+/// The ballot `op` changes; a void names only its vote, so its ballot is read here.
+pub(crate) fn ballot_of(
+    tx: &rusqlite::Transaction,
+    op: &Operation,
+) -> Result<Option<Uuid>, StoreError> {
+    if let Operation::VoteVoid { vote_id, .. } = op {
+        let ballot: Option<String> = tx
+            .row(
+                "SELECT ballot_id FROM vote WHERE id = ?1",
+                [vote_id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        return ballot
+            .map(|b| Uuid::parse_str(&b).map_err(|e| StoreError::damaged("a vote's ballot", e)))
+            .transpose();
+    }
+    Ok(op.ballot())
 }
 
 pub(crate) fn json(value: &impl Serialize) -> String {

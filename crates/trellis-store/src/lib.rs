@@ -52,6 +52,7 @@ pub use organisations::{Contact, OrganisationDetail, OrganisationSummary};
 pub use paths::default_db_path;
 pub use recovery::{DeviceChange, SetAside};
 pub use sync::{Admission, ChangeRow, Quarantined, RemoteApplied, SyncState, MAX_CLOCK_DRIFT_MS};
+pub use trellis_core::changes::{Area, Changed};
 pub use voting::{
     Attendee, BallotResult, BallotSummary, BallotView, ConflictView, Evidence, IssueSource,
     IssueSummary, MeetingSummary, VoidInfo, VoteRecord, VoteState,
@@ -64,9 +65,18 @@ pub struct Store {
     /// What this laptop's sync role may not make: set by whoever opens the store, from
     /// the laptop's enrolment.
     limit: Option<SyncLimit>,
+    /// What committed writes touched since [`Store::take_changed`] was last called.
+    changed: Changed,
 }
 
 impl Store {
+    /// What every write committed since the last call touched (made here or received by
+    /// sync), and clears it: the app tells its windows, so screens need not be told by
+    /// each command.
+    pub fn take_changed(&mut self) -> Changed {
+        std::mem::take(&mut self.changed)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

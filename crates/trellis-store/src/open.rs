@@ -63,6 +63,7 @@ impl Store {
             path: path.to_path_buf(),
             device_id,
             limit: None,
+            changed: Default::default(),
         })
     }
 
@@ -101,6 +102,7 @@ impl Store {
             path: path.to_path_buf(),
             device_id,
             limit: None,
+            changed: Default::default(),
         })
     }
 }

@@ -8,6 +8,7 @@
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use trellis_core::changes::Changed;
 use trellis_core::hlc::Hlc;
 use trellis_core::op::Operation;
 use uuid::Uuid;
@@ -168,6 +169,7 @@ impl Store {
             .map_err(|e| crate::open::classify(&path, e))?;
         let mut clock = device_clock(&tx)?;
         let mut result = RemoteApplied::default();
+        let mut changed = Changed::default();
         // Nearly always empty: then no change needs looking up in it.
         let any_held: bool = tx.row("SELECT EXISTS(SELECT 1 FROM quarantine)", [], |r| r.get(0))?;
         for (row, sent_by) in rows {
@@ -190,7 +192,7 @@ impl Store {
                 result.duplicates += 1;
                 continue;
             }
-            match apply_one(&tx, row, &own, now)? {
+            match apply_one(&tx, row, &own, now, &mut changed)? {
                 Outcome::Applied => {
                     clock = clock.max(row.hlc);
                     result.applied += 1;
@@ -205,7 +207,7 @@ impl Store {
                 }
             }
         }
-        let (retried, latest) = retry_quarantine(&tx, &own, now)?;
+        let (retried, latest) = retry_quarantine(&tx, &own, now, &mut changed)?;
         result.applied += retried;
         result.set_aside = result.set_aside.saturating_sub(retried);
         if let Some(latest) = latest {
@@ -220,6 +222,7 @@ impl Store {
             [cursor],
         )?;
         tx.commit().map_err(|e| crate::open::classify(&path, e))?;
+        self.changed.merge(changed);
         Ok(result)
     }
 
@@ -241,8 +244,10 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| crate::open::classify(&path, e))?;
         let mut admission = Admission::default();
+        // The server's replica has no screens to tell.
+        let mut changed = Changed::default();
         for (i, row) in rows.iter().enumerate() {
-            match apply_one(&tx, row, &own, now_ms)? {
+            match apply_one(&tx, row, &own, now_ms, &mut changed)? {
                 Outcome::Applied => admission.admitted += 1,
                 Outcome::Duplicate => admission.duplicates += 1,
                 Outcome::Refused(reason) => {
@@ -324,6 +329,7 @@ fn apply_one(
     row: &ChangeRow,
     own: &str,
     now_ms: u64,
+    changed: &mut Changed,
 ) -> Result<Outcome, StoreError> {
     let device = row.device_id.to_string();
     if device == own {
@@ -387,6 +393,7 @@ fn apply_one(
     match written {
         Ok(()) => {
             tx.exec("RELEASE received", [])?;
+            changed.note(&op, crate::apply::ballot_of(tx, &op)?);
             Ok(Outcome::Applied)
         }
         Err(e) => {
@@ -478,6 +485,7 @@ fn retry_quarantine(
     tx: &rusqlite::Transaction,
     own: &str,
     now_ms: u64,
+    changed: &mut Changed,
 ) -> Result<(usize, Option<Hlc>), StoreError> {
     let mut applied = 0;
     let mut latest: Option<Hlc> = None;
@@ -494,7 +502,7 @@ fn retry_quarantine(
         for (device, seq, json) in waiting {
             let outcome = match serde_json::from_str::<ChangeRow>(&json) {
                 Ok(row) => {
-                    let outcome = apply_one(tx, &row, own, now_ms)?;
+                    let outcome = apply_one(tx, &row, own, now_ms, changed)?;
                     if matches!(outcome, Outcome::Applied) {
                         latest = latest.max(Some(row.hlc));
                     }

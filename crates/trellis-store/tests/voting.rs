@@ -541,3 +541,58 @@ fn two_issues_merged_into_each_other_on_two_laptops_leave_one_standing() {
     }
     assert_eq!(a.export_json().unwrap(), b.export_json().unwrap());
 }
+
+/// The store says what each committed write touched, made here or received by sync, so
+/// the projector and the lists refresh without each command saying so; a refused write
+/// touched nothing.
+#[test]
+fn committed_writes_say_what_they_touched_and_refused_ones_nothing() {
+    use std::collections::BTreeSet;
+    use trellis_store::Area;
+    let dir = TempDir::new().unwrap();
+    let mut s = store(&dir);
+    let a = add_org(&mut s, "Amani Arts", 1);
+    let id = s
+        .create_ballot(ballot(
+            Method::Plurality,
+            Eligibility::PerOrganisation,
+            None,
+        ))
+        .unwrap();
+    let made = s.take_changed();
+    assert_eq!(
+        made.areas,
+        BTreeSet::from([Area::Organisations, Area::Ballots])
+    );
+    assert_eq!(made.ballots, BTreeSet::from([id]));
+    assert!(s.take_changed().is_empty(), "taking clears");
+
+    // Not open yet: refused, and nothing is said to have changed.
+    assert!(s.cast_vote(org_vote(id, a, choice("o1"))).is_err());
+    assert!(s.take_changed().is_empty());
+
+    s.set_ballot_status(id, BallotStatus::Open).unwrap();
+    let vote = s.cast_vote(org_vote(id, a, choice("o1"))).unwrap();
+    let cast = s.take_changed();
+    assert!(cast.areas.contains(&Area::Votes));
+    assert_eq!(cast.ballots, BTreeSet::from([id]));
+
+    // A void names only its vote; the store finds the ballot.
+    s.void_vote(vote, "keyed for the wrong group", "Amara")
+        .unwrap();
+    assert_eq!(s.take_changed().ballots, BTreeSet::from([id]));
+
+    // Another laptop receives it all by sync: the pulled page says the same.
+    let mut other = Store::open(&dir.path().join("other.sqlite3")).unwrap();
+    let rows = s.local_changes_after(0, 100).unwrap();
+    other.apply_remote(&rows, rows.len() as i64).unwrap();
+    let pulled = other.take_changed();
+    assert_eq!(
+        pulled.areas,
+        BTreeSet::from([Area::Organisations, Area::Ballots, Area::Votes])
+    );
+    assert_eq!(pulled.ballots, BTreeSet::from([id]));
+    // The same page again applies nothing new, and says nothing.
+    other.apply_remote(&rows, rows.len() as i64).unwrap();
+    assert!(other.take_changed().is_empty());
+}

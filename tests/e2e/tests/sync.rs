@@ -685,3 +685,88 @@ async fn a_panel_members_laptop_scores_only_as_them() -> Result<()> {
     within("closing the session (the app exits)", CALL, client.close()).await?;
     outcome
 }
+
+/// Two laptops and one count: the projector is open on the app, a vote is cast on the
+/// other laptop and synced, and the projector shows it without anyone touching it (the
+/// store says what a pulled page changed; the shell tells every window).
+async fn projector_scenario(client: &Client, dir: &Path, server: &Server) -> Result<()> {
+    let cli = workspace_binary("trellis")?;
+    let hall = dir.join("hall-laptop.sqlite3");
+    let _serving = server.serve()?;
+    let hope_kitchen: &[&str] = &[
+        "org",
+        "add",
+        "--name",
+        "Hope Kitchen",
+        "--ref",
+        "GB-CHC-1000005",
+    ];
+    let create: &[&str] = &[
+        "ballot",
+        "create",
+        "--question",
+        "Which topic first?",
+        "--option",
+        "Maternal health",
+        "--option",
+        "Mental health",
+        "--method",
+        "plurality",
+    ];
+    other_laptop(server, &hall, "ben", &[hope_kitchen])?;
+    let ballot = laptop(&cli, &hall, create)?.trim().to_string();
+    laptop(&cli, &hall, &["ballot", "open", &ballot])?;
+    laptop(&cli, &hall, &["sync"])?;
+
+    enrol_app(client, server, "fola", "facilitator").await?;
+    click(client, "#nav-ballots").await?;
+    wait_for_text(
+        client,
+        "[data-testid=ballot-link]",
+        "the received ballot",
+        |t| t.contains("Which topic first?"),
+    )
+    .await?;
+    click(client, "[data-testid=ballot-link]").await?;
+    let main = within("reading the main window's handle", CALL, client.window()).await?;
+    let projector = trellis_e2e::voting::open_projector(client, &main).await?;
+    trellis_e2e::voting::switch(client, &projector).await?;
+    wait_for(client, "[data-testid=results-hidden]").await?;
+    trellis_e2e::voting::switch(client, &main).await?;
+    trellis_e2e::voting::reveal(client).await?;
+    trellis_e2e::voting::projector_turnout(client, &projector, &main, "0").await?;
+
+    // The other laptop's vote reaches the server; the app's next sync pulls it.
+    laptop(&cli, &hall, &["sync"])?;
+    laptop(
+        &cli,
+        &hall,
+        &[
+            "vote",
+            "cast",
+            &ballot,
+            "--voter",
+            "Hope Kitchen",
+            "--choice",
+            "1",
+        ],
+    )?;
+    laptop(&cli, &hall, &["sync"])?;
+    click(client, "#sync-now").await?;
+    let tally = trellis_e2e::voting::projector_turnout(client, &projector, &main, "1").await?;
+    ensure!(
+        tally.contains("Maternal health"),
+        "the projector's tally does not show the synced vote: {tally}"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_projector_shows_votes_that_arrive_by_sync() -> Result<()> {
+    let _turn = trellis_e2e::one_app_at_a_time().await;
+    let w = World::new(&[("ben", "staff"), ("fola", "facilitator")])?;
+    let client = w.driver.session().await?;
+    let outcome = projector_scenario(&client, w.dir.path(), &w.server).await;
+    within("closing the session (the app exits)", CALL, client.close()).await?;
+    outcome
+}

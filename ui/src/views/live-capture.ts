@@ -438,7 +438,7 @@ export function liveCapture(ballot: BallotView): HTMLElement {
         return;
       }
       try {
-        await commands.voidVote(ballot.id, r.id, reason.value, by);
+        await commands.voidVote(r.id, reason.value, by);
         confirmation.textContent = "";
         window.setTimeout(() => {
           confirmation.textContent = `Vote for ${r.voter_label} voided: ${reason.value.trim()}.`;
