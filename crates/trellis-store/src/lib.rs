@@ -8,6 +8,8 @@ mod apply;
 mod attachments;
 mod backup;
 mod cached;
+mod changed;
+mod decode;
 mod demo;
 mod demo_letters;
 mod demo_round;
@@ -26,9 +28,13 @@ mod resolve;
 mod settings;
 mod sync;
 mod voting;
+mod write_common;
+mod write_contacts;
 mod write_grants;
 mod write_letters;
 mod write_meetings;
+mod write_organisations;
+mod write_settings;
 mod write_votes;
 
 use std::path::{Path, PathBuf};
@@ -38,6 +44,7 @@ use uuid::Uuid;
 
 pub use apply::{Applied, BatchError};
 pub use attachments::{media_type, StoredFile};
+pub use changed::Changed;
 pub use demo::DemoSummary;
 pub use doctor::DoctorReport;
 pub use error::StoreError;
@@ -64,6 +71,8 @@ pub struct Store {
     /// What this laptop's sync role may not make: set by whoever opens the store, from
     /// the laptop's enrolment.
     limit: Option<SyncLimit>,
+    /// What committed changes touched since the app last asked ([`Store::take_changed`]).
+    changed: Changed,
 }
 
 impl Store {

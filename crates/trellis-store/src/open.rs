@@ -8,7 +8,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 use uuid::Uuid;
 
 use crate::migrations::{self, LATEST};
-use crate::{Store, StoreError};
+use crate::{Changed, Store, StoreError};
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -63,6 +63,7 @@ impl Store {
             path: path.to_path_buf(),
             device_id,
             limit: None,
+            changed: Changed::default(),
         })
     }
 
@@ -101,6 +102,7 @@ impl Store {
             path: path.to_path_buf(),
             device_id,
             limit: None,
+            changed: Changed::default(),
         })
     }
 }

@@ -12,10 +12,12 @@ use trellis_core::hlc::Hlc;
 use trellis_core::op::Operation;
 use uuid::Uuid;
 
-use crate::apply::{wall_clock_ms, write_tables, Stamp};
+use crate::apply::{wall_clock_ms, write_tables};
 use crate::cached::Cached;
+use crate::decode::{decode, uuid_of};
 use crate::migrations::LATEST;
-use crate::{Store, StoreError};
+use crate::write_common::Stamp;
+use crate::{Changed, Store, StoreError};
 
 /// How far ahead of this laptop's clock another device's clock may be before its changes
 /// are refused (its clock is wrong, and trusting it would drag every clock forward).
@@ -80,17 +82,15 @@ impl Store {
         rows.map(|r| {
             let (id, device, seq, hlc, version, kind, payload) = r?;
             Ok(ChangeRow {
-                id: Uuid::parse_str(&id).map_err(|e| StoreError::damaged("change id", e))?,
-                device_id: Uuid::parse_str(&device)
-                    .map_err(|e| StoreError::damaged("change device", e))?,
+                id: uuid_of("change id", &id)?,
+                device_id: uuid_of("change device", &device)?,
                 device_seq: seq,
                 hlc: hlc
                     .parse()
                     .map_err(|e| StoreError::damaged("change clock", e))?,
                 schema_version: version,
                 kind,
-                payload: serde_json::from_str(&payload)
-                    .map_err(|e| StoreError::damaged("change payload", e))?,
+                payload: decode("change payload", &payload)?,
             })
         })
         .collect()
@@ -168,6 +168,7 @@ impl Store {
             .map_err(|e| crate::open::classify(&path, e))?;
         let mut clock = device_clock(&tx)?;
         let mut result = RemoteApplied::default();
+        let mut changed = Changed::default();
         // Nearly always empty: then no change needs looking up in it.
         let any_held: bool = tx.row("SELECT EXISTS(SELECT 1 FROM quarantine)", [], |r| r.get(0))?;
         for (row, sent_by) in rows {
@@ -190,7 +191,7 @@ impl Store {
                 result.duplicates += 1;
                 continue;
             }
-            match apply_one(&tx, row, &own, now)? {
+            match apply_one(&tx, row, &own, now, &mut changed)? {
                 Outcome::Applied => {
                     clock = clock.max(row.hlc);
                     result.applied += 1;
@@ -205,7 +206,7 @@ impl Store {
                 }
             }
         }
-        let (retried, latest) = retry_quarantine(&tx, &own, now)?;
+        let (retried, latest) = retry_quarantine(&tx, &own, now, &mut changed)?;
         result.applied += retried;
         result.set_aside = result.set_aside.saturating_sub(retried);
         if let Some(latest) = latest {
@@ -220,6 +221,7 @@ impl Store {
             [cursor],
         )?;
         tx.commit().map_err(|e| crate::open::classify(&path, e))?;
+        self.committed(changed);
         Ok(result)
     }
 
@@ -241,8 +243,9 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| crate::open::classify(&path, e))?;
         let mut admission = Admission::default();
+        let mut changed = Changed::default();
         for (i, row) in rows.iter().enumerate() {
-            match apply_one(&tx, row, &own, now_ms)? {
+            match apply_one(&tx, row, &own, now_ms, &mut changed)? {
                 Outcome::Applied => admission.admitted += 1,
                 Outcome::Duplicate => admission.duplicates += 1,
                 Outcome::Refused(reason) => {
@@ -258,6 +261,7 @@ impl Store {
         )
         .map_err(StoreError::from)?;
         tx.commit().map_err(|e| crate::open::classify(&path, e))?;
+        self.committed(changed);
         Ok(value)
     }
 
@@ -318,12 +322,15 @@ fn device_clock(tx: &rusqlite::Transaction) -> Result<Hlc, StoreError> {
 
 /// Applies one received change through the same table writes as a local one, in a
 /// savepoint so that a refusal leaves nothing of it. Only storage failures are errors;
-/// a change this laptop cannot apply is `Refused` with the reason.
+/// a change this laptop cannot apply is `Refused` with the reason. What an applied change
+/// touched is added to `changed` once its savepoint is released (the caller keeps it only
+/// if the page commits).
 fn apply_one(
     tx: &rusqlite::Transaction,
     row: &ChangeRow,
     own: &str,
     now_ms: u64,
+    changed: &mut Changed,
 ) -> Result<Outcome, StoreError> {
     let device = row.device_id.to_string();
     if device == own {
@@ -367,7 +374,8 @@ fn apply_one(
         device_id: &device,
         local: false,
     };
-    let written = write_tables(tx, &op, &stamp).and_then(|()| {
+    let mut this = Changed::default();
+    let written = write_tables(tx, &op, &stamp, &mut this).and_then(|()| {
         tx.exec(
             "INSERT INTO change_log (id, device_id, device_seq, hlc, schema_version, kind, payload)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -387,6 +395,7 @@ fn apply_one(
     match written {
         Ok(()) => {
             tx.exec("RELEASE received", [])?;
+            changed.merge(this);
             Ok(Outcome::Applied)
         }
         Err(e) => {
@@ -478,6 +487,7 @@ fn retry_quarantine(
     tx: &rusqlite::Transaction,
     own: &str,
     now_ms: u64,
+    changed: &mut Changed,
 ) -> Result<(usize, Option<Hlc>), StoreError> {
     let mut applied = 0;
     let mut latest: Option<Hlc> = None;
@@ -494,7 +504,7 @@ fn retry_quarantine(
         for (device, seq, json) in waiting {
             let outcome = match serde_json::from_str::<ChangeRow>(&json) {
                 Ok(row) => {
-                    let outcome = apply_one(tx, &row, own, now_ms)?;
+                    let outcome = apply_one(tx, &row, own, now_ms, changed)?;
                     if matches!(outcome, Outcome::Applied) {
                         latest = latest.max(Some(row.hlc));
                     }

@@ -16,8 +16,9 @@ use trellis_core::op::Operation;
 use trellis_core::Invalid;
 use uuid::Uuid;
 
+use crate::cached::Cached;
+use crate::decode::{decode, from_code, parse_uuid, uuid_of};
 use crate::resolve::one_match;
-use crate::write_votes::ballot_fields;
 use crate::{Store, StoreError};
 
 #[derive(Debug, Clone, Serialize)]
@@ -156,16 +157,57 @@ pub struct BallotResult {
     pub seed: u64,
 }
 
-fn parse_uuid(s: &str) -> Result<Uuid, StoreError> {
-    Uuid::parse_str(s).map_err(|e| StoreError::damaged(format!("id {s}"), e))
-}
+/// question, options, method, eligibility, meeting, opens, closes, seed, status
+type BallotRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+);
 
-fn from_json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T, StoreError> {
-    serde_json::from_str(s).map_err(|e| StoreError::damaged(what, e))
-}
-
-fn from_code<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T, StoreError> {
-    from_json(what, &format!("\"{s}\""))
+/// A ballot's stored fields and status, inside or outside a transaction (the vote writes
+/// check against them).
+pub(crate) fn ballot_fields(
+    c: &rusqlite::Connection,
+    id: Uuid,
+) -> Result<Option<(BallotFields, BallotStatus)>, StoreError> {
+    let row: Option<BallotRow> = c
+        .row(
+            "SELECT question, options, method, eligibility, meeting_id, opens_at, closes_at, seed, status
+             FROM ballot WHERE id = ?1",
+            [id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?)),
+        )
+        .optional()?;
+    let Some((question, options, method, eligibility, meeting, opens, closes, seed, status)) = row
+    else {
+        return Ok(None);
+    };
+    let what = |field: &str| format!("ballot {id} {field}");
+    let damaged = |field: &str, e: &dyn std::fmt::Display| StoreError::damaged(what(field), e);
+    let fields = BallotFields {
+        question,
+        options: decode(&what("options"), &options)?,
+        method: decode(&what("method"), &method)?,
+        eligibility: from_code(&what("eligibility"), &eligibility)?,
+        meeting_id: meeting.map(|m| uuid_of(&what("meeting"), &m)).transpose()?,
+        opens_at: opens
+            .map(|t| t.parse())
+            .transpose()
+            .map_err(|e| damaged("opening time", &e))?,
+        closes_at: closes
+            .map(|t| t.parse())
+            .transpose()
+            .map_err(|e| damaged("closing time", &e))?,
+        seed: seed.parse().map_err(|e| damaged("seed", &e))?,
+    };
+    let status = from_code(&what("status"), &status)?;
+    Ok(Some((fields, status)))
 }
 
 /// An HLC's wall-clock part as an RFC 3339 UTC time, for people reading the audit list.
@@ -230,7 +272,7 @@ impl Store {
                     .transpose()
                     .map_err(|e| StoreError::damaged("meeting time", e))?,
                 venue,
-                facilitators: from_json("facilitators", &facilitators)?,
+                facilitators: decode("facilitators", &facilitators)?,
                 attendance: n as usize,
             })
         })
@@ -438,7 +480,7 @@ impl Store {
                         url,
                         attachment: attachment
                             .as_deref()
-                            .map(|a| from_json("evidence file", a))
+                            .map(|a| decode("evidence file", a))
                             .transpose()?,
                     })
                 })
@@ -447,8 +489,8 @@ impl Store {
                 id: parse_uuid(id)?,
                 title: title.clone(),
                 description: description.clone(),
-                communities: from_json("communities", communities)?,
-                quotes: from_json("quotes", quotes)?,
+                communities: decode("communities", communities)?,
+                quotes: decode("quotes", quotes)?,
                 merged_into: merged_into.as_deref().map(parse_uuid).transpose()?,
                 sources: vec![IssueSource {
                     issue_id: parse_uuid(id)?,
@@ -806,7 +848,7 @@ impl Store {
                 id: parse_uuid(&id)?,
                 voter_label: self.voter_label(&voter)?,
                 voter,
-                vote: from_json("vote", &vote)?,
+                vote: decode("vote", &vote)?,
                 channel: from_code("channel", &channel)?,
                 recorded_by,
                 device_id: parse_uuid(&device)?,
