@@ -449,15 +449,17 @@ impl Store {
     }
 
     pub fn large_print(&self, organisation_id: Uuid) -> Result<bool, StoreError> {
-        Ok(self
+        let chosen: Option<bool> = self
             .conn
             .query_row(
                 "SELECT large_print FROM organisation_preference WHERE organisation_id = ?1",
                 [organisation_id.to_string()],
                 |r| r.get(0),
             )
-            .optional()?
-            .unwrap_or(false))
+            .optional()?;
+        // No row: nobody has asked for large print, which is standard print; a failed
+        // read is an error above, never taken for that.
+        Ok(chosen == Some(true))
     }
 
     pub fn letter(&self, id: Uuid) -> Result<LetterView, StoreError> {

@@ -90,6 +90,9 @@ impl Store {
         }
         let conn = connect(path, false)?;
         check_version(&conn, path)?;
+        // Read-only, for `doctor` and `export`, which must still open a file whose device
+        // row is damaged in order to report on the rest of it. This open never writes, so
+        // the nil id stands for "unknown" and is never stamped on a change.
         let device_id = conn
             .query_row("SELECT device_id FROM device", [], |r| {
                 r.get::<_, String>(0)

@@ -211,12 +211,14 @@ pub(crate) fn ballot_fields(
 }
 
 /// An HLC's wall-clock part as an RFC 3339 UTC time, for people reading the audit list.
-fn clock_time(hlc: &str) -> String {
-    hlc.parse::<Hlc>()
-        .ok()
-        .and_then(|h| DateTime::from_timestamp_millis(h.millis as i64))
+/// A stored clock that does not read is damage, said as such rather than shown as no time.
+fn clock_time(hlc: &str) -> Result<String, StoreError> {
+    let clock: Hlc = hlc
+        .parse()
+        .map_err(|e| StoreError::damaged(format!("clock {hlc}"), e))?;
+    DateTime::from_timestamp_millis(clock.millis as i64)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-        .unwrap_or_default()
+        .ok_or_else(|| StoreError::damaged(format!("clock {hlc}"), "it is out of range"))
 }
 
 /// Anonymous tokens avoid letters and digits that are easy to confuse when read aloud or
@@ -844,6 +846,26 @@ impl Store {
                 kind: from_code("voter kind", &kind)?,
                 reference,
             };
+            let state = if reason.is_some() {
+                VoteState::Voided
+            } else {
+                VoteState::Counted
+            };
+            // A void row always names who and when; one without them is damage.
+            let void = match (reason, by, void_hlc) {
+                (None, ..) => None,
+                (Some(reason), Some(by), Some(at)) => Some(VoidInfo {
+                    reason,
+                    by,
+                    at: clock_time(&at)?,
+                }),
+                (Some(_), ..) => {
+                    return Err(StoreError::damaged(
+                        format!("void of vote {id}"),
+                        "it names no one or no time",
+                    ))
+                }
+            };
             records.push(VoteRecord {
                 id: parse_uuid(&id)?,
                 voter_label: self.voter_label(&voter)?,
@@ -852,17 +874,9 @@ impl Store {
                 channel: from_code("channel", &channel)?,
                 recorded_by,
                 device_id: parse_uuid(&device)?,
-                recorded_at: clock_time(&hlc),
-                state: if reason.is_some() {
-                    VoteState::Voided
-                } else {
-                    VoteState::Counted
-                },
-                void: reason.map(|reason| VoidInfo {
-                    reason,
-                    by: by.unwrap_or_default(),
-                    at: void_hlc.as_deref().map(clock_time).unwrap_or_default(),
-                }),
+                recorded_at: clock_time(&hlc)?,
+                state,
+                void,
             });
         }
         let counted = self.counted(ballot_id, &records)?;
