@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::cached::Cached;
 use crate::decode::{decode, from_code, parse_uuid, uuid_of};
-use crate::resolve::one_match;
+use crate::resolve::resolve_by_sql;
 use crate::{Store, StoreError};
 
 #[derive(Debug, Clone, Serialize)]
@@ -283,17 +283,13 @@ impl Store {
 
     /// Finds a meeting by id or exact title.
     pub fn resolve_meeting(&self, reference: &str) -> Result<Uuid, StoreError> {
-        let reference = reference.trim();
-        let found: Vec<String> = self
-            .conn
-            .prepare("SELECT id FROM meeting WHERE id = ?1 OR title = ?1 ORDER BY id")?
-            .query_map([reference], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        let found = found
-            .iter()
-            .map(|id| parse_uuid(id))
-            .collect::<Result<Vec<_>, _>>()?;
-        one_match("meeting", "meeting", "meetings", reference, &found)
+        resolve_by_sql(
+            &self.conn,
+            "SELECT id FROM meeting WHERE id = ?1 OR title = ?1 ORDER BY id",
+            "meeting",
+            "meetings",
+            reference,
+        )
     }
 
     /// Records someone as present: an organisation, a person, or both. Walk-ins are marked.
@@ -690,17 +686,13 @@ impl Store {
 
     /// Finds a ballot by id or exact question.
     pub fn resolve_ballot(&self, reference: &str) -> Result<Uuid, StoreError> {
-        let reference = reference.trim();
-        let found: Vec<String> = self
-            .conn
-            .prepare("SELECT id FROM ballot WHERE id = ?1 OR question = ?1 ORDER BY id")?
-            .query_map([reference], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        let found = found
-            .iter()
-            .map(|id| parse_uuid(id))
-            .collect::<Result<Vec<_>, _>>()?;
-        one_match("ballot", "ballot", "ballots", reference, &found)
+        resolve_by_sql(
+            &self.conn,
+            "SELECT id FROM ballot WHERE id = ?1 OR question = ?1 ORDER BY id",
+            "ballot",
+            "ballots",
+            reference,
+        )
     }
 
     pub fn ballots(&self) -> Result<Vec<BallotSummary>, StoreError> {

@@ -56,15 +56,18 @@ fn vote(ballot_id: Uuid, org: Uuid) -> VoteFields {
     }
 }
 
+fn alpha(s: &mut Store) -> Uuid {
+    s.add_organisation(&OrganisationInput {
+        name: "Alpha".into(),
+        org_ref: "GB-CHC-1200001".into(),
+        ..Default::default()
+    })
+    .unwrap()
+}
+
 /// An organisation and an open ballot it may vote on.
 fn open_ballot(s: &mut Store) -> (Uuid, Uuid) {
-    let org = s
-        .add_organisation(&OrganisationInput {
-            name: "Alpha".into(),
-            org_ref: "GB-CHC-1200001".into(),
-            ..Default::default()
-        })
-        .unwrap();
+    let org = alpha(s);
     let id = s.create_ballot(ballot()).unwrap();
     s.set_ballot_status(id, BallotStatus::Open).unwrap();
     (org, id)
@@ -115,13 +118,7 @@ fn a_vote_cast_through_apply_names_votes_and_its_ballot_and_take_clears() {
 fn a_refused_write_or_batch_records_nothing() {
     let dir = TempDir::new().unwrap();
     let mut s = store(&dir, "a.sqlite3");
-    let org = s
-        .add_organisation(&OrganisationInput {
-            name: "Alpha".into(),
-            org_ref: "GB-CHC-1200001".into(),
-            ..Default::default()
-        })
-        .unwrap();
+    let org = alpha(&mut s);
     let draft = s.create_ballot(ballot()).unwrap();
     s.take_changed();
 
