@@ -66,7 +66,7 @@ conflicts: Array<FactConflict>, round_id: string, organisation_id: string,
  */
 formats: Array<Format>, answers: Array<string>, summary: string, amount_gbp: number, core_funding: boolean, received_on: string, };
 
-export type Area = "organisations" | "contacts" | "settings" | "meetings" | "issues" | "ballots" | "votes" | "rounds" | "panel" | "applications" | "scores" | "moderation" | "decisions" | "letters";
+export type Area = "organisations" | "contacts" | "meetings" | "attendance" | "issues" | "ballots" | "votes" | "rounds" | "applications" | "panel" | "scores" | "moderation" | "decisions" | "letters" | "settings" | "attachments";
 
 export type AssessorColumn = { assessor_id: string, weighted_total: number | null, };
 
@@ -135,9 +135,14 @@ vote_text: string, };
 
 export type ChangeSource = "here" | "sync";
 
-export type ChangedEvent = { source: ChangeSource, areas: Array<Area>, 
+export type ChangedEvent = { source: ChangeSource, 
 /**
- * Ballots whose state or count changed (the projector re-reads only its own).
+ * Every area a committed change wrote records in (`trellis_core::area::areas_of`).
+ */
+areas: Array<Area>, 
+/**
+ * Ballots whose state or votes changed: created, opened or closed, revealed, tokens
+ * issued, a vote cast, voided or resolved, here or on another laptop.
  */
 ballots: Array<string>, };
 

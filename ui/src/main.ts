@@ -213,12 +213,12 @@ async function start(): Promise<void> {
 const LISTINGS: Partial<Record<string, Area[]>> = {
   organisations: ["organisations", "contacts"],
   "not-contacted": ["organisations", "contacts"],
-  detail: ["organisations", "contacts", "meetings"],
-  meetings: ["meetings"],
+  detail: ["organisations", "contacts", "attendance"],
+  meetings: ["meetings", "attendance"],
   issues: ["issues", "meetings"],
   ballots: ["ballots", "votes"],
   results: ["ballots", "votes"],
-  scoring: ["rounds", "panel", "applications", "scores"],
+  scoring: ["rounds", "panel", "applications", "attachments", "scores"],
   letters: ["letters", "decisions", "applications"],
 };
 

@@ -4,8 +4,8 @@
 //! no network). Code lists are compiled in with `include_str!`; "now" and "today" are
 //! always parameters, so every rule is a pure function that a unit test can pin down.
 
+pub mod area;
 pub mod ballot;
-pub mod changes;
 pub mod contact;
 pub mod dei;
 pub mod grants;

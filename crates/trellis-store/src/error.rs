@@ -40,6 +40,10 @@ pub enum StoreError {
     Damaged { what: String, reason: String },
     #[error(transparent)]
     Decode(#[from] OpDecodeError),
+    /// A value could not be turned into the JSON its column holds: a bug in Trellis, so
+    /// the write stops instead of storing something else in its place.
+    #[error("could not encode a value for the database (this is a bug in Trellis): {0}")]
+    Encode(serde_json::Error),
     #[error("file error at {path}: {source}")]
     Io {
         path: PathBuf,

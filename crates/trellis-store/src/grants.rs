@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use chrono::NaiveDate;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use trellis_core::grants::allocation::{suggest_allocation, Allocation, Candidate};
 use trellis_core::grants::application::{
@@ -27,11 +27,9 @@ use trellis_core::organisation::{self, OrganisationInput};
 use trellis_core::{income, Invalid};
 use uuid::Uuid;
 
+use crate::cached::Cached;
+use crate::decode::{decode, from_code, parse_uuid, uuid_of};
 use crate::resolve::one_match;
-use crate::write_grants::{
-    application_basics, current_decisions, declaration, extension, fact_records, latest_submission,
-    round_fields, submission_records, submitted_sheets, FactTable,
-};
 use crate::{Store, StoreError};
 use trellis_core::grants::rivals::{self, FactRecord};
 
@@ -164,12 +162,212 @@ fn decision_summary(d: &Decision) -> String {
     }
 }
 
-fn parse_uuid(s: &str) -> Result<Uuid, StoreError> {
-    Uuid::parse_str(s).map_err(|e| StoreError::damaged(format!("id {s}"), e))
+pub(crate) fn round_fields(c: &Connection, id: Uuid) -> Result<Option<RoundFields>, StoreError> {
+    let raw: Option<String> = c
+        .row(
+            "SELECT fields FROM round WHERE id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    raw.map(|r| decode(&format!("round {id}"), &r)).transpose()
 }
 
-fn decode<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T, StoreError> {
-    serde_json::from_str(s).map_err(|e| StoreError::damaged(what, e))
+/// (round, amount asked, organisation) of an application.
+pub(crate) fn application_basics(
+    c: &Connection,
+    id: Uuid,
+) -> Result<Option<(RoundFields, u64, Uuid)>, StoreError> {
+    let raw: Option<(String, String, String)> = c
+        .row(
+            "SELECT round_id, organisation_id, fields FROM application WHERE id = ?1",
+            [id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((round_id, org, fields)) = raw else {
+        return Ok(None);
+    };
+    let fields: trellis_core::grants::application::ApplicationFields =
+        decode("application", &fields)?;
+    let round_id = uuid_of("application round", &round_id)?;
+    let org = uuid_of("application organisation", &org)?;
+    let round = round_fields(c, round_id)?
+        .ok_or_else(|| StoreError::damaged("application", "its round is missing"))?;
+    Ok(Some((round, fields.amount_gbp, org)))
+}
+
+pub(crate) fn extension(
+    c: &Connection,
+    round: Uuid,
+    org: Uuid,
+) -> Result<Option<chrono::NaiveDate>, StoreError> {
+    let raw: Option<String> = c
+        .row(
+            "SELECT until FROM round_extension WHERE round_id = ?1 AND organisation_id = ?2",
+            params![round.to_string(), org.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    raw.map(|d| {
+        d.parse()
+            .map_err(|e| StoreError::damaged("extension date", e))
+    })
+    .transpose()
+}
+
+/// The latest declaration, if any: `Some(true)` conflicted, `Some(false)` no conflict.
+pub(crate) fn declaration(
+    c: &Connection,
+    application: Uuid,
+    assessor: Uuid,
+) -> Result<Option<bool>, StoreError> {
+    Ok(c.row(
+        "SELECT conflicted FROM conflict_declaration WHERE application_id = ?1 AND assessor_id = ?2
+         ORDER BY hlc DESC, id DESC LIMIT 1",
+        params![application.to_string(), assessor.to_string()],
+        |r| r.get(0),
+    )
+    .optional()?)
+}
+
+pub(crate) fn latest_submission(
+    c: &Connection,
+    application: Uuid,
+    assessor: Uuid,
+) -> Result<Option<Vec<Score>>, StoreError> {
+    let raw: Option<String> = c
+        .row(
+            "SELECT scores FROM score_submission WHERE application_id = ?1 AND assessor_id = ?2
+             ORDER BY hlc DESC, device_id DESC LIMIT 1",
+            params![application.to_string(), assessor.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    raw.map(|s| decode("scores", &s)).transpose()
+}
+
+/// Every assessor's current submitted sheet for an application, leaving out anyone who
+/// has declared a conflict on it.
+pub(crate) fn submitted_sheets(
+    c: &Connection,
+    application: Uuid,
+) -> Result<Vec<ScoreSheet>, StoreError> {
+    let assessors: Vec<String> = c
+        .prepare_cached("SELECT DISTINCT assessor_id FROM score_submission WHERE application_id = ?1 ORDER BY assessor_id")?
+        .query_map([application.to_string()], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut sheets = Vec::new();
+    for a in assessors {
+        let assessor = uuid_of("assessor id", &a)?;
+        if declaration(c, application, assessor)? == Some(true) {
+            continue;
+        }
+        if let Some(scores) = latest_submission(c, application, assessor)? {
+            sheets.push(ScoreSheet {
+                application_id: application,
+                assessor_id: assessor,
+                submitted: true,
+                scores,
+            });
+        }
+    }
+    Ok(sheets)
+}
+
+fn decode_replaces(raw: Option<String>) -> Result<Option<Vec<Uuid>>, StoreError> {
+    raw.map(|r| decode("replaces", &r)).transpose()
+}
+
+/// Which table holds an application's rival-able facts (`decision` or `agreed_scores`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FactTable {
+    Decision,
+    Agreed,
+}
+
+impl FactTable {
+    fn name(self) -> &'static str {
+        match self {
+            FactTable::Decision => "decision",
+            FactTable::Agreed => "agreed_scores",
+        }
+    }
+}
+
+/// Every decision (or agreement) recorded for an application, for `grants::rivals`.
+pub(crate) fn fact_records(
+    c: &Connection,
+    table: FactTable,
+    application: Uuid,
+) -> Result<Vec<FactRecord>, StoreError> {
+    let sql = format!(
+        "SELECT id, hlc, device_id, replaces FROM {} WHERE application_id = ?1 ORDER BY hlc, device_id",
+        table.name()
+    );
+    let rows: Vec<(String, String, String, Option<String>)> = c
+        .prepare_cached(&sql)?
+        .query_map([application.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(|(id, hlc, device_id, replaces)| {
+            Ok(FactRecord {
+                id: uuid_of("record id", &id)?,
+                hlc,
+                device_id,
+                replaces: decode_replaces(replaces)?,
+            })
+        })
+        .collect()
+}
+
+/// One assessor's submissions and revisions for an application, for `grants::rivals`.
+/// A submission replaces nothing (it is by meaning the first), so two of them are rivals.
+pub(crate) fn submission_records(
+    c: &Connection,
+    application: Uuid,
+    assessor: Uuid,
+) -> Result<Vec<FactRecord>, StoreError> {
+    let rows: Vec<(String, String, String, bool, Option<String>)> = c
+        .prepare_cached(
+            "SELECT id, hlc, device_id, reason IS NULL, replaces FROM score_submission
+             WHERE application_id = ?1 AND assessor_id = ?2 ORDER BY hlc, device_id",
+        )?
+        .query_map(
+            params![application.to_string(), assessor.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?
+        .collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(|(id, hlc, device_id, first, replaces)| {
+            Ok(FactRecord {
+                id: uuid_of("submission id", &id)?,
+                hlc,
+                device_id,
+                replaces: if first {
+                    Some(Vec::new())
+                } else {
+                    decode_replaces(replaces)?
+                },
+            })
+        })
+        .collect()
+}
+
+pub(crate) fn current_decisions(
+    c: &Connection,
+    round: Option<Uuid>,
+) -> Result<Vec<Decision>, StoreError> {
+    let mut stmt = c.prepare_cached(
+        "SELECT d.decision FROM decision d JOIN application a ON a.id = d.application_id
+         WHERE (?1 IS NULL OR a.round_id = ?1)
+         AND d.id = (SELECT x.id FROM decision x WHERE x.application_id = d.application_id ORDER BY x.hlc DESC, x.device_id DESC LIMIT 1)
+         ORDER BY d.application_id",
+    )?;
+    let rows = stmt.query_map([round.map(|r| r.to_string())], |r| r.get::<_, String>(0))?;
+    rows.map(|r| decode("decision", &r?)).collect()
 }
 
 impl Store {
@@ -251,7 +449,7 @@ impl Store {
                 Ok(PanelMemberView {
                     id: parse_uuid(id)?,
                     name: name.clone(),
-                    role: decode("role", &format!("\"{role}\""))?,
+                    role: from_code("role", role)?,
                 })
             })
             .collect()

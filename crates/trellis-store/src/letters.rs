@@ -3,7 +3,7 @@
 //! and call `apply`; reads return the letters of a round with their state.
 
 use chrono::NaiveDate;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use trellis_core::letter::{
     check_template, default_template, draft_letter, Delivery, LetterContent, LetterFacts,
@@ -13,7 +13,8 @@ use trellis_core::op::Operation;
 use trellis_core::Invalid;
 use uuid::Uuid;
 
-use crate::write_letters::{latest_version, letter_conflicts, live_letters, withdrawal};
+use crate::cached::Cached;
+use crate::decode::{decode, uuid_of};
 use crate::{Store, StoreError};
 
 /// Where a letter is: draft (latest version not approved), approved, printed or sent.
@@ -116,6 +117,109 @@ fn bad(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::damaged(what, e)
 }
 
+/// (organisation name, application id) for messages.
+pub(crate) fn application_name(
+    c: &Connection,
+    application: Uuid,
+) -> Result<Option<String>, StoreError> {
+    Ok(c.row(
+        "SELECT o.name FROM application a JOIN organisation o ON o.id = a.organisation_id WHERE a.id = ?1",
+        [application.to_string()],
+        |r| r.get(0),
+    )
+    .optional()?)
+}
+
+/// The latest version of a letter and whether it is approved.
+pub(crate) fn latest_version(
+    c: &Connection,
+    letter: Uuid,
+) -> Result<Option<(u32, bool)>, StoreError> {
+    Ok(c.row(
+        "SELECT version, approved_on IS NOT NULL FROM letter_version WHERE letter_id = ?1 ORDER BY version DESC LIMIT 1",
+        [letter.to_string()],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()?)
+}
+
+/// Why a letter was withdrawn, if it was (the earliest withdrawal by clock).
+pub(crate) fn withdrawal(c: &Connection, letter: Uuid) -> Result<Option<String>, StoreError> {
+    Ok(c.row(
+        "SELECT reason FROM letter_withdrawal WHERE letter_id = ?1 ORDER BY hlc, device_id, id LIMIT 1",
+        [letter.to_string()],
+        |r| r.get(0),
+    )
+    .optional()?)
+}
+
+/// The application's letters that have not been withdrawn, by id.
+pub(crate) fn live_letters(c: &Connection, application: Uuid) -> Result<Vec<Uuid>, StoreError> {
+    let ids: Vec<String> = c
+        .prepare_cached(
+            "SELECT l.id FROM letter l WHERE l.application_id = ?1
+             AND NOT EXISTS (SELECT 1 FROM letter_withdrawal w WHERE w.letter_id = l.id)
+             ORDER BY l.id",
+        )?
+        .query_map([application.to_string()], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    ids.iter().map(|i| uuid_of("letter id", i)).collect()
+}
+
+/// How many other texts were saved as this version number on other laptops.
+pub(crate) fn clashes(c: &Connection, letter: Uuid, version: u32) -> Result<usize, StoreError> {
+    Ok(c.row(
+        "SELECT count(*) FROM letter_version_clash WHERE letter_id = ?1 AND version = ?2",
+        params![letter.to_string(), version],
+        |r| r.get::<_, i64>(0),
+    )? as usize)
+}
+
+pub(crate) fn application_of(c: &Connection, letter: Uuid) -> Result<Option<Uuid>, StoreError> {
+    let raw: Option<String> = c
+        .row(
+            "SELECT application_id FROM letter WHERE id = ?1",
+            [letter.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    raw.map(|r| uuid_of("letter application", &r)).transpose()
+}
+
+/// The reasons a person must settle before this letter is approved, printed or sent; the
+/// same sentences the app and `trellis letters` show.
+pub(crate) fn letter_conflicts(c: &Connection, letter: Uuid) -> Result<Vec<String>, StoreError> {
+    let mut out = Vec::new();
+    if withdrawal(c, letter)?.is_some() {
+        return Ok(out);
+    }
+    if let Some(app) = application_of(c, letter)? {
+        let others: Vec<String> = live_letters(c, app)?
+            .into_iter()
+            .filter(|l| *l != letter)
+            .map(|l| l.to_string())
+            .collect();
+        if !others.is_empty() {
+            let name = application_name(c, app)?.unwrap_or_else(|| app.to_string());
+            out.push(format!(
+                "{} letters were drafted for {name}'s application on different laptops (this one and {}): keep one and withdraw the other",
+                others.len() + 1,
+                others.join(", ")
+            ));
+        }
+    }
+    if let Some((latest, _)) = latest_version(c, letter)? {
+        let n = clashes(c, letter, latest)?;
+        if n > 0 {
+            out.push(format!(
+                "version {latest} was saved with {} different texts on different laptops: check the text, correct it if needed and save it as a new version",
+                n + 1
+            ));
+        }
+    }
+    Ok(out)
+}
+
 impl Store {
     /// The template for an outcome: the stored one, else the default.
     pub fn letter_template(&self, kind: OutcomeKind) -> Result<Template, StoreError> {
@@ -128,7 +232,7 @@ impl Store {
             )
             .optional()?;
         match raw {
-            Some(r) => serde_json::from_str(&r).map_err(|e| bad("letter template", e)),
+            Some(r) => decode("letter template", &r),
             None => Ok(default_template(kind)),
         }
     }
@@ -345,15 +449,17 @@ impl Store {
     }
 
     pub fn large_print(&self, organisation_id: Uuid) -> Result<bool, StoreError> {
-        Ok(self
+        let chosen: Option<bool> = self
             .conn
             .query_row(
                 "SELECT large_print FROM organisation_preference WHERE organisation_id = ?1",
                 [organisation_id.to_string()],
                 |r| r.get(0),
             )
-            .optional()?
-            .unwrap_or(false))
+            .optional()?;
+        // No row: nobody has asked for large print, which is standard print; a failed
+        // read is an error above, never taken for that.
+        Ok(chosen == Some(true))
     }
 
     pub fn letter(&self, id: Uuid) -> Result<LetterView, StoreError> {
@@ -369,8 +475,7 @@ impl Store {
                 what: "letter",
                 id: id.to_string(),
             })?;
-        let app =
-            self.application(Uuid::parse_str(&app).map_err(|e| bad("letter application", e))?)?;
+        let app = self.application(uuid_of("letter application", &app)?)?;
         let versions = c
             .prepare(
                 "SELECT version, content, approved_on,
@@ -385,7 +490,7 @@ impl Store {
                 Ok(LetterVersionView {
                     clashed,
                     version,
-                    content: serde_json::from_str(&content).map_err(|e| bad("letter content", e))?,
+                    content: decode("letter content", &content)?,
                     approved_on: approved_on
                         .map(|d| d.parse().map_err(|e| bad("approval date", e)))
                         .transpose()?,
@@ -479,7 +584,7 @@ impl Store {
             .collect::<Result<_, _>>()?;
         let mut out = ids
             .iter()
-            .map(|id| self.letter(Uuid::parse_str(id).map_err(|e| bad("letter id", e))?))
+            .map(|id| self.letter(uuid_of("letter id", id)?))
             .collect::<Result<Vec<_>, StoreError>>()?;
         out.sort_by(|a, b| {
             a.organisation_name

@@ -8,6 +8,8 @@ mod apply;
 mod attachments;
 mod backup;
 mod cached;
+mod changed;
+mod decode;
 mod demo;
 mod demo_letters;
 mod demo_round;
@@ -26,9 +28,13 @@ mod resolve;
 mod settings;
 mod sync;
 mod voting;
+mod write_common;
+mod write_contacts;
 mod write_grants;
 mod write_letters;
 mod write_meetings;
+mod write_organisations;
+mod write_settings;
 mod write_votes;
 
 use std::path::{Path, PathBuf};
@@ -38,6 +44,7 @@ use uuid::Uuid;
 
 pub use apply::{Applied, BatchError};
 pub use attachments::{media_type, StoredFile};
+pub use changed::Changed;
 pub use demo::DemoSummary;
 pub use doctor::DoctorReport;
 pub use error::StoreError;
@@ -52,7 +59,7 @@ pub use organisations::{Contact, OrganisationDetail, OrganisationSummary};
 pub use paths::default_db_path;
 pub use recovery::{DeviceChange, SetAside};
 pub use sync::{Admission, ChangeRow, Quarantined, RemoteApplied, SyncState, MAX_CLOCK_DRIFT_MS};
-pub use trellis_core::changes::{Area, Changed};
+pub use trellis_core::area::Area;
 pub use voting::{
     Attendee, BallotResult, BallotSummary, BallotView, ConflictView, Evidence, IssueSource,
     IssueSummary, MeetingSummary, VoidInfo, VoteRecord, VoteState,
@@ -65,18 +72,11 @@ pub struct Store {
     /// What this laptop's sync role may not make: set by whoever opens the store, from
     /// the laptop's enrolment.
     limit: Option<SyncLimit>,
-    /// What committed writes touched since [`Store::take_changed`] was last called.
+    /// What committed changes touched since the app last asked ([`Store::take_changed`]).
     changed: Changed,
 }
 
 impl Store {
-    /// What every write committed since the last call touched (made here or received by
-    /// sync), and clears it: the app tells its windows, so screens need not be told by
-    /// each command.
-    pub fn take_changed(&mut self) -> Changed {
-        std::mem::take(&mut self.changed)
-    }
-
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -7,6 +7,7 @@ use trellis_core::op::{panel_may_make, Operation};
 use trellis_core::roles::{Push, Role};
 use uuid::Uuid;
 
+use crate::decode::uuid_of;
 use crate::{Store, StoreError};
 
 /// What a laptop enrolled for sync may not make, because the server would refuse it and
@@ -103,7 +104,7 @@ impl Store {
             .query_map([name], |r| r.get::<_, String>(0))?
             .collect::<Result<Vec<_>, _>>()?;
         ids.iter()
-            .map(|id| Uuid::parse_str(id).map_err(|e| StoreError::damaged("panel member id", e)))
+            .map(|id| uuid_of("panel member id", id))
             .collect()
     }
 }

@@ -8,7 +8,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 use uuid::Uuid;
 
 use crate::migrations::{self, LATEST};
-use crate::{Store, StoreError};
+use crate::{Changed, Store, StoreError};
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -63,7 +63,7 @@ impl Store {
             path: path.to_path_buf(),
             device_id,
             limit: None,
-            changed: Default::default(),
+            changed: Changed::default(),
         })
     }
 
@@ -90,6 +90,9 @@ impl Store {
         }
         let conn = connect(path, false)?;
         check_version(&conn, path)?;
+        // Read-only, for `doctor` and `export`, which must still open a file whose device
+        // row is damaged in order to report on the rest of it. This open never writes, so
+        // the nil id stands for "unknown" and is never stamped on a change.
         let device_id = conn
             .query_row("SELECT device_id FROM device", [], |r| {
                 r.get::<_, String>(0)
@@ -102,7 +105,7 @@ impl Store {
             path: path.to_path_buf(),
             device_id,
             limit: None,
-            changed: Default::default(),
+            changed: Changed::default(),
         })
     }
 }

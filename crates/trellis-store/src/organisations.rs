@@ -14,6 +14,7 @@ use trellis_core::relationship::{self, ContactDates};
 use trellis_core::Invalid;
 use uuid::Uuid;
 
+use crate::decode::{decode, parse_date, parse_uuid, uuid_of};
 use crate::{Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -52,19 +53,6 @@ pub struct Contact {
     pub follow_up: Option<NaiveDate>,
 }
 
-fn parse_uuid(s: &str) -> Result<Uuid, StoreError> {
-    Uuid::parse_str(s).map_err(|e| StoreError::damaged(format!("id {s}"), e))
-}
-
-fn parse_date(s: &str) -> Result<NaiveDate, StoreError> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|e| StoreError::damaged(format!("date {s}"), e))
-}
-
-fn parse_json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T, StoreError> {
-    serde_json::from_str(s).map_err(|e| StoreError::damaged(what, e))
-}
-
 struct OrgRow {
     id: Uuid,
     fields: OrganisationFields,
@@ -97,8 +85,8 @@ fn decode_org(raw: [String; 8]) -> Result<OrgRow, StoreError> {
             postcode,
             income_band: IncomeBand::parse(&band)
                 .map_err(|e| StoreError::damaged("income band", e))?,
-            led_by: parse_json("led_by", &led_by)?,
-            communities_served: parse_json("communities_served", &served)?,
+            led_by: decode("led_by", &led_by)?,
+            communities_served: decode("communities_served", &served)?,
         },
     })
 }
@@ -314,7 +302,7 @@ impl Store {
             .collect::<Result<_, _>>()?;
         let mut out: Vec<(String, Vec<Uuid>, Vec<String>)> = Vec::new();
         for (org_ref, id, name) in rows {
-            let id = Uuid::parse_str(&id).map_err(|e| StoreError::damaged("organisation id", e))?;
+            let id = uuid_of("organisation id", &id)?;
             match out.last_mut() {
                 Some((r, ids, names)) if *r == org_ref => {
                     ids.push(id);

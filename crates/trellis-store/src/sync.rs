@@ -8,15 +8,16 @@
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use trellis_core::changes::Changed;
 use trellis_core::hlc::Hlc;
 use trellis_core::op::Operation;
 use uuid::Uuid;
 
-use crate::apply::{wall_clock_ms, write_tables, Stamp};
+use crate::apply::{wall_clock_ms, write_tables};
 use crate::cached::Cached;
+use crate::decode::{decode, uuid_of};
 use crate::migrations::LATEST;
-use crate::{Store, StoreError};
+use crate::write_common::Stamp;
+use crate::{Changed, Store, StoreError};
 
 /// How far ahead of this laptop's clock another device's clock may be before its changes
 /// are refused (its clock is wrong, and trusting it would drag every clock forward).
@@ -81,17 +82,15 @@ impl Store {
         rows.map(|r| {
             let (id, device, seq, hlc, version, kind, payload) = r?;
             Ok(ChangeRow {
-                id: Uuid::parse_str(&id).map_err(|e| StoreError::damaged("change id", e))?,
-                device_id: Uuid::parse_str(&device)
-                    .map_err(|e| StoreError::damaged("change device", e))?,
+                id: uuid_of("change id", &id)?,
+                device_id: uuid_of("change device", &device)?,
                 device_seq: seq,
                 hlc: hlc
                     .parse()
                     .map_err(|e| StoreError::damaged("change clock", e))?,
                 schema_version: version,
                 kind,
-                payload: serde_json::from_str(&payload)
-                    .map_err(|e| StoreError::damaged("change payload", e))?,
+                payload: decode("change payload", &payload)?,
             })
         })
         .collect()
@@ -222,7 +221,7 @@ impl Store {
             [cursor],
         )?;
         tx.commit().map_err(|e| crate::open::classify(&path, e))?;
-        self.changed.merge(changed);
+        self.committed(changed);
         Ok(result)
     }
 
@@ -244,7 +243,6 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| crate::open::classify(&path, e))?;
         let mut admission = Admission::default();
-        // The server's replica has no screens to tell.
         let mut changed = Changed::default();
         for (i, row) in rows.iter().enumerate() {
             match apply_one(&tx, row, &own, now_ms, &mut changed)? {
@@ -263,6 +261,7 @@ impl Store {
         )
         .map_err(StoreError::from)?;
         tx.commit().map_err(|e| crate::open::classify(&path, e))?;
+        self.committed(changed);
         Ok(value)
     }
 
@@ -323,7 +322,9 @@ fn device_clock(tx: &rusqlite::Transaction) -> Result<Hlc, StoreError> {
 
 /// Applies one received change through the same table writes as a local one, in a
 /// savepoint so that a refusal leaves nothing of it. Only storage failures are errors;
-/// a change this laptop cannot apply is `Refused` with the reason.
+/// a change this laptop cannot apply is `Refused` with the reason. What an applied change
+/// touched is added to `changed` once its savepoint is released (the caller keeps it only
+/// if the page commits).
 fn apply_one(
     tx: &rusqlite::Transaction,
     row: &ChangeRow,
@@ -373,7 +374,8 @@ fn apply_one(
         device_id: &device,
         local: false,
     };
-    let written = write_tables(tx, &op, &stamp).and_then(|()| {
+    let mut this = Changed::default();
+    let written = write_tables(tx, &op, &stamp, &mut this).and_then(|()| {
         tx.exec(
             "INSERT INTO change_log (id, device_id, device_seq, hlc, schema_version, kind, payload)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -393,7 +395,7 @@ fn apply_one(
     match written {
         Ok(()) => {
             tx.exec("RELEASE received", [])?;
-            changed.note(&op, crate::apply::ballot_of(tx, &op)?);
+            changed.merge(this);
             Ok(Outcome::Applied)
         }
         Err(e) => {

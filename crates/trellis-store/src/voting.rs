@@ -16,8 +16,9 @@ use trellis_core::op::Operation;
 use trellis_core::Invalid;
 use uuid::Uuid;
 
-use crate::resolve::one_match;
-use crate::write_votes::ballot_fields;
+use crate::cached::Cached;
+use crate::decode::{decode, from_code, parse_uuid, uuid_of};
+use crate::resolve::resolve_by_sql;
 use crate::{Store, StoreError};
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -156,25 +157,68 @@ pub struct BallotResult {
     pub seed: u64,
 }
 
-fn parse_uuid(s: &str) -> Result<Uuid, StoreError> {
-    Uuid::parse_str(s).map_err(|e| StoreError::damaged(format!("id {s}"), e))
-}
+/// question, options, method, eligibility, meeting, opens, closes, seed, status
+type BallotRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+);
 
-fn from_json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T, StoreError> {
-    serde_json::from_str(s).map_err(|e| StoreError::damaged(what, e))
-}
-
-fn from_code<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T, StoreError> {
-    from_json(what, &format!("\"{s}\""))
+/// A ballot's stored fields and status, inside or outside a transaction (the vote writes
+/// check against them).
+pub(crate) fn ballot_fields(
+    c: &rusqlite::Connection,
+    id: Uuid,
+) -> Result<Option<(BallotFields, BallotStatus)>, StoreError> {
+    let row: Option<BallotRow> = c
+        .row(
+            "SELECT question, options, method, eligibility, meeting_id, opens_at, closes_at, seed, status
+             FROM ballot WHERE id = ?1",
+            [id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?)),
+        )
+        .optional()?;
+    let Some((question, options, method, eligibility, meeting, opens, closes, seed, status)) = row
+    else {
+        return Ok(None);
+    };
+    let what = |field: &str| format!("ballot {id} {field}");
+    let damaged = |field: &str, e: &dyn std::fmt::Display| StoreError::damaged(what(field), e);
+    let fields = BallotFields {
+        question,
+        options: decode(&what("options"), &options)?,
+        method: decode(&what("method"), &method)?,
+        eligibility: from_code(&what("eligibility"), &eligibility)?,
+        meeting_id: meeting.map(|m| uuid_of(&what("meeting"), &m)).transpose()?,
+        opens_at: opens
+            .map(|t| t.parse())
+            .transpose()
+            .map_err(|e| damaged("opening time", &e))?,
+        closes_at: closes
+            .map(|t| t.parse())
+            .transpose()
+            .map_err(|e| damaged("closing time", &e))?,
+        seed: seed.parse().map_err(|e| damaged("seed", &e))?,
+    };
+    let status = from_code(&what("status"), &status)?;
+    Ok(Some((fields, status)))
 }
 
 /// An HLC's wall-clock part as an RFC 3339 UTC time, for people reading the audit list.
-fn clock_time(hlc: &str) -> String {
-    hlc.parse::<Hlc>()
-        .ok()
-        .and_then(|h| DateTime::from_timestamp_millis(h.millis as i64))
+/// A stored clock that does not read is damage, said as such rather than shown as no time.
+fn clock_time(hlc: &str) -> Result<String, StoreError> {
+    let clock: Hlc = hlc
+        .parse()
+        .map_err(|e| StoreError::damaged(format!("clock {hlc}"), e))?;
+    DateTime::from_timestamp_millis(clock.millis as i64)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-        .unwrap_or_default()
+        .ok_or_else(|| StoreError::damaged(format!("clock {hlc}"), "it is out of range"))
 }
 
 /// Anonymous tokens avoid letters and digits that are easy to confuse when read aloud or
@@ -230,7 +274,7 @@ impl Store {
                     .transpose()
                     .map_err(|e| StoreError::damaged("meeting time", e))?,
                 venue,
-                facilitators: from_json("facilitators", &facilitators)?,
+                facilitators: decode("facilitators", &facilitators)?,
                 attendance: n as usize,
             })
         })
@@ -239,17 +283,13 @@ impl Store {
 
     /// Finds a meeting by id or exact title.
     pub fn resolve_meeting(&self, reference: &str) -> Result<Uuid, StoreError> {
-        let reference = reference.trim();
-        let found: Vec<String> = self
-            .conn
-            .prepare("SELECT id FROM meeting WHERE id = ?1 OR title = ?1 ORDER BY id")?
-            .query_map([reference], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        let found = found
-            .iter()
-            .map(|id| parse_uuid(id))
-            .collect::<Result<Vec<_>, _>>()?;
-        one_match("meeting", "meeting", "meetings", reference, &found)
+        resolve_by_sql(
+            &self.conn,
+            "SELECT id FROM meeting WHERE id = ?1 OR title = ?1 ORDER BY id",
+            "meeting",
+            "meetings",
+            reference,
+        )
     }
 
     /// Records someone as present: an organisation, a person, or both. Walk-ins are marked.
@@ -438,7 +478,7 @@ impl Store {
                         url,
                         attachment: attachment
                             .as_deref()
-                            .map(|a| from_json("evidence file", a))
+                            .map(|a| decode("evidence file", a))
                             .transpose()?,
                     })
                 })
@@ -447,8 +487,8 @@ impl Store {
                 id: parse_uuid(id)?,
                 title: title.clone(),
                 description: description.clone(),
-                communities: from_json("communities", communities)?,
-                quotes: from_json("quotes", quotes)?,
+                communities: decode("communities", communities)?,
+                quotes: decode("quotes", quotes)?,
                 merged_into: merged_into.as_deref().map(parse_uuid).transpose()?,
                 sources: vec![IssueSource {
                     issue_id: parse_uuid(id)?,
@@ -646,17 +686,13 @@ impl Store {
 
     /// Finds a ballot by id or exact question.
     pub fn resolve_ballot(&self, reference: &str) -> Result<Uuid, StoreError> {
-        let reference = reference.trim();
-        let found: Vec<String> = self
-            .conn
-            .prepare("SELECT id FROM ballot WHERE id = ?1 OR question = ?1 ORDER BY id")?
-            .query_map([reference], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        let found = found
-            .iter()
-            .map(|id| parse_uuid(id))
-            .collect::<Result<Vec<_>, _>>()?;
-        one_match("ballot", "ballot", "ballots", reference, &found)
+        resolve_by_sql(
+            &self.conn,
+            "SELECT id FROM ballot WHERE id = ?1 OR question = ?1 ORDER BY id",
+            "ballot",
+            "ballots",
+            reference,
+        )
     }
 
     pub fn ballots(&self) -> Result<Vec<BallotSummary>, StoreError> {
@@ -802,25 +838,37 @@ impl Store {
                 kind: from_code("voter kind", &kind)?,
                 reference,
             };
+            let state = if reason.is_some() {
+                VoteState::Voided
+            } else {
+                VoteState::Counted
+            };
+            // A void row always names who and when; one without them is damage.
+            let void = match (reason, by, void_hlc) {
+                (None, ..) => None,
+                (Some(reason), Some(by), Some(at)) => Some(VoidInfo {
+                    reason,
+                    by,
+                    at: clock_time(&at)?,
+                }),
+                (Some(_), ..) => {
+                    return Err(StoreError::damaged(
+                        format!("void of vote {id}"),
+                        "it names no one or no time",
+                    ))
+                }
+            };
             records.push(VoteRecord {
                 id: parse_uuid(&id)?,
                 voter_label: self.voter_label(&voter)?,
                 voter,
-                vote: from_json("vote", &vote)?,
+                vote: decode("vote", &vote)?,
                 channel: from_code("channel", &channel)?,
                 recorded_by,
                 device_id: parse_uuid(&device)?,
-                recorded_at: clock_time(&hlc),
-                state: if reason.is_some() {
-                    VoteState::Voided
-                } else {
-                    VoteState::Counted
-                },
-                void: reason.map(|reason| VoidInfo {
-                    reason,
-                    by: by.unwrap_or_default(),
-                    at: void_hlc.as_deref().map(clock_time).unwrap_or_default(),
-                }),
+                recorded_at: clock_time(&hlc)?,
+                state,
+                void,
             });
         }
         let counted = self.counted(ballot_id, &records)?;
