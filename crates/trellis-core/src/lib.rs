@@ -5,6 +5,7 @@
 //! always parameters, so every rule is a pure function that a unit test can pin down.
 
 pub mod ballot;
+pub mod change;
 pub mod contact;
 pub mod dei;
 pub mod grants;

@@ -28,7 +28,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
-use trellis_store::ChangeRow;
+use trellis_sync::wire::ChangeRow;
 use trellis_sync::wire::{
     ContinueRequest, EnrolRequest, EnrolResponse, ErrorBody, PullResponse, PulledChange,
     PushRequest, PushResponse, RefusedRef,

@@ -2,8 +2,10 @@
 //! every error is a 4xx with an [`ErrorBody`].
 
 use serde::{Deserialize, Serialize};
-use trellis_store::ChangeRow;
 use uuid::Uuid;
+
+// The unit of sync lives in trellis-core, so the server needs no laptop store to speak it.
+pub use trellis_core::change::ChangeRow;
 
 /// The API version in every path.
 pub const API: &str = "/v1";
