@@ -6,6 +6,7 @@
 
 pub mod area;
 pub mod ballot;
+pub mod change;
 pub mod contact;
 pub mod dei;
 pub mod grants;

@@ -8,10 +8,10 @@
 //! the device's later changes are never stuck behind it.
 
 use axum::http::StatusCode;
+use trellis_core::change::ChangeRow;
 use trellis_core::hlc::{human_duration, ClockError};
 use trellis_core::op::{assessor_of, panel_may_make, Operation};
 use trellis_core::roles::{Push, Role};
-use trellis_store::ChangeRow;
 use uuid::Uuid;
 
 /// How far ahead of the server's clock a pushed change may be stamped: the bound every

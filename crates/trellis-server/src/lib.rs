@@ -1,8 +1,8 @@
 //! Trellis's sync server: an axum API over a [`ServerStore`].
 //!
 //! - `POST /v1/enrol {code, device_id}` → `{token, user, role}` (no token needed).
-//! - `POST /v1/push {schema_version, changes}` → `{acknowledged_seq}`.
-//! - `GET /v1/pull?after=N&limit=M` → `{changes: [{server_seq, change}], next, scoped}`.
+//! - `POST /v1/push {protocol_version, changes}` → `{acknowledged_seq}`.
+//! - `GET /v1/pull?protocol=P&after=N&limit=M` → `{changes: [{server_seq, change}], next, scoped}`.
 //!
 //! Bodies may be gzip-compressed (`Content-Encoding: gzip`) and answers are compressed for
 //! clients that accept it. Every refusal is a specific 4xx with a JSON `{error, reason}`. What each role may push
@@ -28,7 +28,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
-use trellis_store::ChangeRow;
+use trellis_sync::wire::ChangeRow;
 use trellis_sync::wire::{
     ContinueRequest, EnrolRequest, EnrolResponse, ErrorBody, PullResponse, PulledChange,
     PushRequest, PushResponse, RefusedRef,
@@ -40,8 +40,11 @@ pub use store::{
     Device, PushOutcome, RefusedChange, ServerStore, ServerStoreError, SqliteServerStore, User,
 };
 
-/// The schema version this server accepts: the store's latest migration.
+/// The newest change format (a change's `schema_version`) this server accepts: the
+/// newest its replica can apply. Not the protocol's version ([`PROTOCOL_VERSION`]).
 pub const SCHEMA_VERSION: u32 = trellis_store::migrations::LATEST;
+
+pub use trellis_sync::wire::PROTOCOL_VERSION;
 
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -351,21 +354,35 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Device, A
     Ok(device)
 }
 
-/// Reads a push body for `device`: the request's JSON, the schema version, and that every
+/// Refuses a laptop that speaks another sync protocol, naming both numbers and which side
+/// to update. `got` is 0 from a Trellis older than protocol numbers.
+pub fn check_protocol(got: u32) -> Result<(), ApiError> {
+    if got == PROTOCOL_VERSION {
+        return Ok(());
+    }
+    let laptop = if got == 0 {
+        "this laptop's Trellis is older than sync protocol numbers".to_string()
+    } else {
+        format!("this laptop's Trellis speaks sync protocol {got}")
+    };
+    let update = if got > PROTOCOL_VERSION {
+        "update the sync server"
+    } else {
+        "update Trellis on this laptop"
+    };
+    Err(ApiError::new(
+        StatusCode::CONFLICT,
+        "protocol_mismatch",
+        format!("{laptop}; the server speaks {PROTOCOL_VERSION}: {update}, then sync again. Nothing was sent or lost"),
+    ))
+}
+
+/// Reads a push body for `device`: the request's JSON, the protocol version, and that every
 /// row is the device's own, numbered from 1. Each change's own checks come later, one by
 /// one ([`admit`]), so that one bad change is refused alone. Pure: nothing is stored.
 pub fn decode_push(bytes: &[u8], device: Uuid) -> Result<Vec<ChangeRow>, ApiError> {
     let req: PushRequest = json_body(bytes)?;
-    if req.schema_version != SCHEMA_VERSION {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "schema_mismatch",
-            format!(
-                "client and server schema differ: update (client {}, server {SCHEMA_VERSION})",
-                req.schema_version
-            ),
-        ));
-    }
+    check_protocol(req.protocol_version)?;
     for row in &req.changes {
         let name = format!("change {} ({})", row.device_seq, row.kind);
         if row.device_id != device {
@@ -382,11 +399,16 @@ pub fn decode_push(bytes: &[u8], device: Uuid) -> Result<Vec<ChangeRow>, ApiErro
                 format!("{name}: change numbers start at 1"),
             ));
         }
+        // The change's own format, apart from the protocol: a laptop a migration ahead
+        // speaks the same protocol, but the replica could not apply what it made.
         if row.schema_version > SCHEMA_VERSION {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "schema_mismatch",
-                format!("{name} was made by a newer Trellis than this server: update the server"),
+                format!(
+                    "{name} was made by a newer Trellis (schema {}) than this server can apply (schema {SCHEMA_VERSION}): update the server; nothing was stored",
+                    row.schema_version
+                ),
             ));
         }
     }
@@ -457,6 +479,9 @@ async fn continue_device(
 
 #[derive(Deserialize)]
 struct PullQuery {
+    /// [`PROTOCOL_VERSION`] as the laptop knows it; absent from a Trellis older than
+    /// protocol numbers.
+    protocol: Option<u32>,
     after: Option<i64>,
     limit: Option<usize>,
 }
@@ -474,6 +499,7 @@ async fn pull(
             format!("pull takes ?after=N&limit=M: {e}"),
         )
     })?;
+    check_protocol(q.protocol.unwrap_or(0))?;
     let after = q.after.unwrap_or(0);
     if after < 0 {
         return Err(ApiError::new(

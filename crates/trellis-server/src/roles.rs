@@ -5,7 +5,7 @@
 //! conflicts only as themselves ([`panel_may_make`]). A facilitator receives organisations
 //! without their equality-monitoring fields ([`withhold_equality_data`]).
 
-use trellis_store::ChangeRow;
+use trellis_core::change::ChangeRow;
 
 // The table lives in trellis-core: a laptop limits itself by the same one.
 pub use trellis_core::roles::{Push, Receive, Role, ROLES};

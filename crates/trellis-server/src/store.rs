@@ -7,9 +7,9 @@ use std::sync::Mutex;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use sha2::{Digest, Sha256};
+use trellis_core::change::ChangeRow;
 use trellis_core::grants::scoring::{may_see_others_scores, PanelRole};
 use trellis_core::op::Operation;
-use trellis_store::ChangeRow;
 use uuid::Uuid;
 
 use crate::admit::{self, Refusal};

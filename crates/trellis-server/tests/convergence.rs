@@ -160,7 +160,7 @@ impl Net {
 
     fn push(&self, token: &str, rows: &[ChangeRow]) -> Result<i64, (StatusCode, Box<ErrorBody>)> {
         let body = serde_json::json!({
-            "schema_version": trellis_store::migrations::LATEST,
+            "protocol_version": trellis_server::PROTOCOL_VERSION,
             "changes": rows,
         });
         let (status, bytes) = self.post("/v1/push", Some(token), body.to_string().into_bytes());
@@ -173,10 +173,13 @@ impl Net {
     }
 
     fn pull(&self, token: &str, after: i64, limit: usize) -> PullResponse {
-        let req = Request::get(format!("/v1/pull?after={after}&limit={limit}"))
-            .header("authorization", format!("Bearer {token}"))
-            .body(Body::empty())
-            .unwrap();
+        let req = Request::get(format!(
+            "/v1/pull?protocol={}&after={after}&limit={limit}",
+            trellis_server::PROTOCOL_VERSION
+        ))
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
         let (status, bytes) = self.call(req);
         assert_eq!(
             status,

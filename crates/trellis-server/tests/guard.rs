@@ -255,7 +255,11 @@ fn requests_without_a_valid_token_are_rate_limited_per_address() {
         .token;
     let c = from(4);
     let pull = |token: Option<&str>| {
-        let req = c.get(format!("{}/v1/pull?after=0", server.url));
+        let req = c.get(format!(
+            "{}/v1/pull?protocol={}&after=0",
+            server.url,
+            trellis_server::PROTOCOL_VERSION
+        ));
         send(match token {
             Some(t) => req.bearer_auth(t),
             None => req,
@@ -281,7 +285,11 @@ fn requests_without_a_valid_token_are_rate_limited_per_address() {
     // A laptop with a valid token at the same address still syncs.
     assert_eq!(pull(Some(&token)).status, 200);
     // And another address is not held back.
-    let a = send(from(5).get(format!("{}/v1/pull?after=0", server.url)));
+    let a = send(from(5).get(format!(
+        "{}/v1/pull?protocol={}&after=0",
+        server.url,
+        trellis_server::PROTOCOL_VERSION
+    )));
     assert_eq!(a.error, "no_token");
 }
 

@@ -73,7 +73,7 @@ impl Hostile {
         row.device_id = self.device;
         row.device_seq = self.next;
         let body = json!({
-            "schema_version": trellis_server::SCHEMA_VERSION,
+            "protocol_version": trellis_server::PROTOCOL_VERSION,
             "changes": [row],
         });
         let res = http()

@@ -131,7 +131,11 @@ fn a_laptop_enrolled_again_keeps_its_user_and_gets_a_new_token() {
     .unwrap();
     assert_eq!(sync(&mut laptop).unwrap().pushed, 0);
     let res = reqwest::blocking::Client::new()
-        .get(format!("{}/v1/pull?after=0", server.url))
+        .get(format!(
+            "{}/v1/pull?protocol={}&after=0",
+            server.url,
+            trellis_server::PROTOCOL_VERSION
+        ))
         .bearer_auth(old_token)
         .send()
         .unwrap();

@@ -383,7 +383,7 @@ fn every_kind_and_role_is_allowed_or_refused_as_the_table_says_on_laptop_and_ser
                 .post(format!("{}/v1/push", server.url))
                 .bearer_auth(&token)
                 .json(&serde_json::json!({
-                    "schema_version": trellis_server::SCHEMA_VERSION,
+                    "protocol_version": trellis_server::PROTOCOL_VERSION,
                     "changes": [row],
                 }))
                 .send()
@@ -459,7 +459,11 @@ fn only_staff_are_told_who_sent_each_change() {
             .unwrap()
             .token;
         let page: Value = reqwest::blocking::Client::new()
-            .get(format!("{}/v1/pull?after=0", server.url))
+            .get(format!(
+                "{}/v1/pull?protocol={}&after=0",
+                server.url,
+                trellis_server::PROTOCOL_VERSION
+            ))
             .bearer_auth(token)
             .send()
             .unwrap()

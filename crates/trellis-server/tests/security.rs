@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 use trellis_core::organisation::OrganisationInput;
-use trellis_server::{decode_push, Limits, Role, ServerStore, SCHEMA_VERSION};
+use trellis_server::{decode_push, Limits, Role, ServerStore, PROTOCOL_VERSION, SCHEMA_VERSION};
 use trellis_store::Store;
 use trellis_sync::client::Credentials;
 use uuid::Uuid;
@@ -46,7 +46,7 @@ fn laptop_with_changes(server: &TestServer, dir: &TempDir, role: Role) -> (Store
 
 fn push_body(store: &Store) -> Value {
     json!({
-        "schema_version": SCHEMA_VERSION,
+        "protocol_version": PROTOCOL_VERSION,
         "changes": store.local_changes_after(0, 100).unwrap(),
     })
 }
@@ -58,7 +58,12 @@ fn no_token_or_an_unknown_one_is_refused_everywhere() {
     let (store, _) = laptop_with_changes(&server, &dir, Role::Staff);
     let body = push_body(&store);
     let push = || http().post(format!("{}/v1/push", server.url)).json(&body);
-    let pull = || http().get(format!("{}/v1/pull?after=0", server.url));
+    let pull = || {
+        http().get(format!(
+            "{}/v1/pull?protocol={PROTOCOL_VERSION}&after=0",
+            server.url
+        ))
+    };
     let (s, e, r) = send(push());
     assert_eq!((s, e.as_str()), (401, "no_token"), "{r}");
     assert!(r.contains("enrol"));
@@ -112,7 +117,10 @@ fn a_revoked_device_is_refused_at_once_and_told_why() {
     server.store.revoke(store.device_id()).unwrap();
     let (s, e, r) = send(
         http()
-            .get(format!("{}/v1/pull?after=0", server.url))
+            .get(format!(
+                "{}/v1/pull?protocol={PROTOCOL_VERSION}&after=0",
+                server.url
+            ))
             .bearer_auth(&token),
     );
     assert_eq!((s, e.as_str()), (403, "revoked"));
@@ -173,11 +181,30 @@ fn bad_pushes_get_specific_refusals_and_store_nothing() {
             "not_your_change",
         ),
         (
-            "wrong schema",
+            "another protocol",
             serde_json::to_vec(
-                &json!({"schema_version": SCHEMA_VERSION + 1, "changes": good["changes"]}),
+                &json!({"protocol_version": PROTOCOL_VERSION + 1, "changes": good["changes"]}),
             )
             .unwrap(),
+            409,
+            "protocol_mismatch",
+        ),
+        (
+            "no protocol (a Trellis from before protocol numbers)",
+            serde_json::to_vec(
+                &json!({"schema_version": SCHEMA_VERSION, "changes": good["changes"]}),
+            )
+            .unwrap(),
+            409,
+            "protocol_mismatch",
+        ),
+        (
+            "a change made under a newer schema",
+            {
+                let mut bad = good.clone();
+                bad["changes"][2]["schema_version"] = json!(SCHEMA_VERSION + 1);
+                serde_json::to_vec(&bad).unwrap()
+            },
             409,
             "schema_mismatch",
         ),
@@ -198,10 +225,32 @@ fn bad_pushes_get_specific_refusals_and_store_nothing() {
         assert!(!r.is_empty(), "{what} says why");
         assert_eq!(server.changes_stored(), 0, "{what} stored nothing");
     }
-    let mut bad = good.clone();
-    bad["schema_version"] = json!(1);
-    let (_, _, r) = send(push(serde_json::to_vec(&bad).unwrap()));
-    assert!(r.contains("client and server schema differ: update"), "{r}");
+    // Both numbers, and which side to update.
+    let mut newer = good.clone();
+    newer["protocol_version"] = json!(PROTOCOL_VERSION + 1);
+    let (_, _, r) = send(push(serde_json::to_vec(&newer).unwrap()));
+    assert_eq!(
+        r,
+        format!(
+            "this laptop's Trellis speaks sync protocol {}; the server speaks {PROTOCOL_VERSION}: update the sync server, then sync again. Nothing was sent or lost",
+            PROTOCOL_VERSION + 1
+        )
+    );
+    let mut older = good.clone();
+    older["protocol_version"] = json!(0);
+    let (_, _, r) = send(push(serde_json::to_vec(&older).unwrap()));
+    assert!(r.contains("update Trellis on this laptop"), "{r}");
+    // The change's own format is another matter: the server could not apply it.
+    let mut ahead = good.clone();
+    ahead["changes"][0]["schema_version"] = json!(SCHEMA_VERSION + 1);
+    let (_, _, r) = send(push(serde_json::to_vec(&ahead).unwrap()));
+    assert!(
+        r.contains(&format!(
+            "(schema {}) than this server can apply (schema {SCHEMA_VERSION}): update the server",
+            SCHEMA_VERSION + 1
+        )),
+        "{r}"
+    );
     let mut gap = good.clone();
     gap["changes"].as_array_mut().unwrap().remove(0);
     let res: Value = push(serde_json::to_vec(&gap).unwrap())
@@ -219,6 +268,39 @@ fn bad_pushes_get_specific_refusals_and_store_nothing() {
         assert_eq!(res["acknowledged_seq"], 3);
     }
     assert_eq!(server.changes_stored(), 3);
+}
+
+/// A pull in another sync protocol, or none, is refused before anything is read, naming
+/// both numbers; the protocol's number is not the laptop's migration number.
+#[test]
+fn a_pull_in_another_protocol_is_refused_naming_both() {
+    let server = TestServer::start();
+    let dir = TempDir::new().unwrap();
+    let (_store, token) = laptop_with_changes(&server, &dir, Role::Staff);
+    let pull = |query: &str| {
+        send(
+            http()
+                .get(format!("{}/v1/pull?{query}after=0", server.url))
+                .bearer_auth(&token),
+        )
+    };
+    let newer = PROTOCOL_VERSION + 1;
+    let (s, e, r) = pull(&format!("protocol={newer}&"));
+    assert_eq!((s, e.as_str()), (409, "protocol_mismatch"), "{r}");
+    assert_eq!(
+        r,
+        format!("this laptop's Trellis speaks sync protocol {newer}; the server speaks {PROTOCOL_VERSION}: update the sync server, then sync again. Nothing was sent or lost")
+    );
+    let (s, e, r) = pull("");
+    assert_eq!((s, e.as_str()), (409, "protocol_mismatch"), "{r}");
+    assert_eq!(
+        r,
+        format!("this laptop's Trellis is older than sync protocol numbers; the server speaks {PROTOCOL_VERSION}: update Trellis on this laptop, then sync again. Nothing was sent or lost")
+    );
+    let (s, e, r) = pull(&format!("protocol={SCHEMA_VERSION}&"));
+    assert_ne!(SCHEMA_VERSION, PROTOCOL_VERSION, "two numbers, not one");
+    assert_eq!((s, e.as_str()), (409, "protocol_mismatch"), "{r}");
+    assert_eq!(pull(&format!("protocol={PROTOCOL_VERSION}&")).0, 200);
 }
 
 /// A change that is well-formed but wrong is refused alone: the changes before it are
@@ -283,7 +365,7 @@ fn a_bad_change_is_refused_alone_and_the_device_goes_on() {
         // The rest follow it.
         let good = push_body(&store);
         let rest: Vec<Value> = good["changes"].as_array().unwrap()[index + 1..].to_vec();
-        let res = push(&json!({"schema_version": SCHEMA_VERSION, "changes": rest}));
+        let res = push(&json!({"protocol_version": PROTOCOL_VERSION, "changes": rest}));
         assert_eq!(res.status().as_u16(), 200, "{what}");
         assert_eq!(server.changes_stored(), 2, "{what}: all but the bad one");
         assert_eq!(server.store.refused().unwrap().len(), 1, "{what}");
@@ -339,7 +421,10 @@ fn a_device_over_its_rate_is_told_to_wait() {
     let (_store, token) = laptop_with_changes(&server, &dir, Role::Staff);
     let pull = || {
         http()
-            .get(format!("{}/v1/pull?after=0", server.url))
+            .get(format!(
+                "{}/v1/pull?protocol={PROTOCOL_VERSION}&after=0",
+                server.url
+            ))
             .bearer_auth(&token)
     };
     for _ in 0..3 {
@@ -357,7 +442,10 @@ fn a_device_over_its_rate_is_told_to_wait() {
     assert_eq!(body["error"], "rate_limited");
     let (s, e, _) = send(
         http()
-            .get(format!("{}/v1/pull?after=-4", server.url))
+            .get(format!(
+                "{}/v1/pull?protocol={PROTOCOL_VERSION}&after=-4",
+                server.url
+            ))
             .bearer_auth(Uuid::nil().to_string()),
     );
     assert_eq!((s, e.as_str()), (401, "unknown_token"));
@@ -377,7 +465,7 @@ proptest! {
     fn arbitrary_changes_are_refused(kind in "[a-z.]{0,20}", payload in "[ -~]{0,64}", seq in any::<i64>()) {
         let device = Uuid::nil();
         let body = json!({
-            "schema_version": SCHEMA_VERSION,
+            "protocol_version": PROTOCOL_VERSION,
             "changes": [{
                 "id": Uuid::nil(), "device_id": device, "device_seq": seq,
                 "hlc": trellis_core::hlc::Hlc { millis: 0, counter: 0 }.to_string(), "schema_version": SCHEMA_VERSION,
@@ -428,7 +516,10 @@ fn bodies_travel_compressed_both_ways() {
         .build()
         .unwrap();
     let res = raw
-        .get(format!("{}/v1/pull?after=0", server.url))
+        .get(format!(
+            "{}/v1/pull?protocol={PROTOCOL_VERSION}&after=0",
+            server.url
+        ))
         .bearer_auth(&token_b)
         .header("Accept-Encoding", "gzip")
         .send()

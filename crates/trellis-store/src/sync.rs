@@ -6,8 +6,7 @@
 //! replica's change log holds the same rows and exports converge byte for byte.
 
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde::Serialize;
 use trellis_core::hlc::Hlc;
 use trellis_core::op::Operation;
 use uuid::Uuid;
@@ -23,17 +22,8 @@ use crate::{Changed, Store, StoreError};
 /// are refused (its clock is wrong, and trusting it would drag every clock forward).
 pub const MAX_CLOCK_DRIFT_MS: u64 = 5 * 60 * 1000;
 
-/// One change-log row as it travels between devices and the server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChangeRow {
-    pub id: Uuid,
-    pub device_id: Uuid,
-    pub device_seq: i64,
-    pub hlc: Hlc,
-    pub schema_version: u32,
-    pub kind: String,
-    pub payload: Value,
-}
+// The server and the wire format share it without depending on this crate.
+pub use trellis_core::change::ChangeRow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 pub struct RemoteApplied {

@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::token::{self, TokenStore};
 use crate::wire::{
     ContinueRequest, EnrolRequest, EnrolResponse, ErrorBody, PullResponse, PushRequest,
-    PushResponse,
+    PushResponse, PROTOCOL_VERSION,
 };
 
 /// Changes per push request (well under the server's body limit).
@@ -626,7 +626,6 @@ fn push_changes(store: &mut Store, session: &mut Session) -> Result<(), SyncErro
     let client = http();
     let auth = format!("Bearer {}", session.token);
     let server = session.server.clone();
-    let schema_version = store.schema_version()?;
     let start = store.sync_state()?.pushed_seq;
     let mut restamped = false;
     for _ in 0..MAX_ROUNDS {
@@ -642,7 +641,7 @@ fn push_changes(store: &mut Store, session: &mut Session) -> Result<(), SyncErro
         }
         let changes = store.local_changes_after(state.pushed_seq, PUSH_PAGE)?;
         let req = PushRequest {
-            schema_version,
+            protocol_version: PROTOCOL_VERSION,
             changes,
         };
         let body = gzip_json(&req)?;
@@ -749,7 +748,9 @@ fn pull_changes(store: &mut Store, session: &mut Session) -> Result<(), SyncErro
             client
                 .get(url(
                     &server,
-                    &format!("/v1/pull?after={cursor}&limit={PULL_PAGE}"),
+                    &format!(
+                        "/v1/pull?protocol={PROTOCOL_VERSION}&after={cursor}&limit={PULL_PAGE}"
+                    ),
                 ))
                 .header("Authorization", &auth)
         })?;
@@ -831,7 +832,10 @@ pub fn status(store: &Store) -> Result<SyncStatus, SyncError> {
     let res = http()
         .get(url(
             &creds.server,
-            &format!("/v1/pull?after={}&limit=1", state.pull_cursor),
+            &format!(
+                "/v1/pull?protocol={PROTOCOL_VERSION}&after={}&limit=1",
+                state.pull_cursor
+            ),
         ))
         .header("Authorization", format!("Bearer {}", creds.token))
         // A status check must answer quickly, whatever the network.

@@ -2,11 +2,22 @@
 //! every error is a 4xx with an [`ErrorBody`].
 
 use serde::{Deserialize, Serialize};
-use trellis_store::ChangeRow;
 use uuid::Uuid;
+
+// The unit of sync lives in trellis-core, so the server needs no laptop store to speak it.
+pub use trellis_core::change::ChangeRow;
 
 /// The API version in every path.
 pub const API: &str = "/v1";
+
+/// The sync protocol's own version: what a push or pull means on the wire, not how a
+/// laptop keeps its data. The laptop sends it with every push (`protocol_version`) and
+/// pull (`?protocol=`); the server refuses any other with 409 `protocol_mismatch`. Bump
+/// it only when a server and a laptop of different numbers would misread each other
+/// (a field removed or its meaning changed, a new rule for which changes are sent); a
+/// laptop migration alone does not bump it (each change carries its own
+/// `schema_version`), nor does a new optional field both sides may ignore.
+pub const PROTOCOL_VERSION: u32 = 1;
 
 /// `POST /v1/enrol`: a one-time code from `trellis-server enrol` for this laptop's device id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,7 +42,10 @@ pub struct EnrolResponse {
 /// `POST /v1/push`: this device's changes after the last acknowledged one, in order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushRequest {
-    pub schema_version: u32,
+    /// [`PROTOCOL_VERSION`] as the laptop knows it. Absent (0) from a Trellis older than
+    /// protocol numbers, which sent its schema instead: refused, with what to update.
+    #[serde(default)]
+    pub protocol_version: u32,
     pub changes: Vec<ChangeRow>,
 }
 
