@@ -9,7 +9,6 @@ use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 use trellis_core::hlc::Hlc;
 use trellis_core::op::Operation;
-use uuid::Uuid;
 
 use crate::apply::{wall_clock_ms, write_tables};
 use crate::cached::Cached;
