@@ -84,7 +84,11 @@ export type Attendee = { id: string, meeting_id: string, organisation_id: string
 
 export type AuditRow = { vote_text: string, id: string, voter: Voter, voter_label: string, vote: Vote, channel: Channel, recorded_by: string, device_id: string, recorded_at: string, state: VoteState, void: VoidInfo | null, };
 
-export type BallotExports = { tally_csv: string, tally_json: string, audit_csv: string, 
+export type BallotExports = { tally_csv: string, 
+/**
+ * Pretty-printed, with the counting summary and the seed.
+ */
+tally_json: string, audit_csv: string, 
 /**
  * RCTab-style round-by-round summary; ranked (IRV) ballots only.
  */
@@ -92,17 +96,22 @@ rctab_json: string | null, };
 
 export type BallotInput = { question: string, 
 /**
- * Typed option labels, in order; blank lines are ignored.
+ * Typed option labels, in order; blank ones are dropped.
  */
 labels: Array<string>, 
 /**
- * Issues offered as options, after the typed labels.
+ * Issues offered as options, after the typed labels (ids).
  */
 issue_ids: Array<string>, method: Method, eligibility: Eligibility, 
 /**
- * Empty for none.
+ * The meeting whose attendees vote (id or title); empty for none.
  */
-meeting_id: string, };
+meeting_id: string, opens_at?: string, closes_at?: string, 
+/**
+ * The seed for any lot the count draws; a fresh one when none is given. It is
+ * stored with the ballot and published with the result.
+ */
+seed?: number, };
 
 export type BallotOption = { id: OptionId, label: string, 
 /**
@@ -127,11 +136,7 @@ opens_at?: string | null, closes_at?: string | null,
  */
 seed: number, };
 
-export type CastVote = { vote_id: string, voter_label: string, 
-/**
- * The vote in words, options by label (`1. Housing; 2. Parks`).
- */
-vote_text: string, };
+export type CastVote = { vote_id: string, voter_label: string, vote_text: string, };
 
 export type ChangeSource = "here" | "sync";
 
@@ -351,9 +356,13 @@ export type IssueSummary = { id: string, title: string, description: string, com
  */
 sources: Array<IssueSource>, evidence: Array<Evidence>, };
 
-export type KeyedVote = { ballot_id: string, 
+export type KeyedVote = { 
 /**
- * An organisation or attendee id from `voter_suggestions`, a name, or a token.
+ * The ballot's id (or, typed, its question).
+ */
+ballot_id: string, 
+/**
+ * An organisation or attendee id from the suggestions, a name, or a token.
  */
 voter: string, choices: Array<string>, amounts: Array<[string, number]>, paper: boolean, recorded_by: string, };
 

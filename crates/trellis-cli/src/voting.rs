@@ -2,17 +2,15 @@
 //! voting.
 
 use anyhow::{bail, Context};
-use trellis_core::ballot::entry::{build_vote, parse_amount};
-use trellis_core::ballot::export::{
-    self, AuditEntry, AuditStatus, CountSummary, PabulibMeta, SummaryMeta,
-};
-use trellis_core::ballot::record::{
-    BallotFields, BallotOption, BallotStatus, Channel, Eligibility, VoteFields,
-};
+use trellis_app_core::ballots::{self, BallotInput};
+use trellis_app_core::votes::{self, KeyedVote};
+use trellis_core::ballot::entry::parse_amount;
+use trellis_core::ballot::export;
+use trellis_core::ballot::record::{BallotStatus, Eligibility};
 use trellis_core::ballot::{Method, OptionId, Tally};
 use trellis_core::issue::{EvidenceKind, IssueInput};
 use trellis_core::meeting::MeetingInput;
-use trellis_store::{Store, VoteState};
+use trellis_store::Store;
 use uuid::Uuid;
 
 use crate::args::{BallotCommand, IssueCommand, MeetingCommand, VoteCommand};
@@ -208,41 +206,18 @@ pub fn ballot(store: &mut Store, cmd: BallotCommand) -> anyhow::Result<()> {
             closes,
             seed,
         } => {
-            let issues = store.issues(true)?;
-            let mut all = Vec::new();
-            for (i, label) in options.iter().enumerate() {
-                all.push(BallotOption {
-                    id: OptionId::new(format!("option-{}", i + 1)),
-                    label: label.trim().to_string(),
-                    issue_id: None,
-                });
-            }
-            for id in issue_options {
-                let issue = issues
-                    .iter()
-                    .find(|i| i.id == id)
-                    .with_context(|| format!("no issue with id {id}"))?;
-                all.push(BallotOption {
-                    id: OptionId::new(id.to_string()),
-                    label: issue.title.clone(),
-                    issue_id: Some(id),
-                });
-            }
-            let fields = BallotFields {
-                question: question.trim().to_string(),
-                options: all,
+            let input = BallotInput {
+                question,
+                labels: options,
+                issue_ids: issue_options.iter().map(Uuid::to_string).collect(),
                 method: method(&m, dots, max_per_option, max_score)?,
                 eligibility: eligibility(&voters)?,
-                meeting_id: meeting.map(|m| store.resolve_meeting(&m)).transpose()?,
+                meeting_id: meeting.unwrap_or_default(),
                 opens_at: opens,
                 closes_at: closes,
-                // A fresh seed when none is given; it is stored with the ballot and
-                // published with the result.
-                seed: seed.unwrap_or_else(|| {
-                    u64::from_le_bytes(Uuid::new_v4().as_bytes()[..8].try_into().unwrap_or([7; 8]))
-                }),
+                seed,
             };
-            println!("{}", store.create_ballot(fields)?);
+            println!("{}", ballots::compose(store, input)?);
         }
         BallotCommand::List { json } => {
             let ballots = store.ballots()?;
@@ -319,27 +294,7 @@ pub fn ballot(store: &mut Store, cmd: BallotCommand) -> anyhow::Result<()> {
         BallotCommand::Audit { ballot, csv } => {
             let id = store.resolve_ballot(&ballot)?;
             let view = store.ballot(id)?;
-            let records = store.ballot_votes(id)?;
-            let entries: Vec<AuditEntry> = records
-                .iter()
-                .map(|r| AuditEntry {
-                    vote_id: r.id,
-                    voter_label: r.voter_label.clone(),
-                    recorded_at: r.recorded_at.clone(),
-                    device_id: r.device_id,
-                    recorded_by: r.recorded_by.clone(),
-                    channel: r.channel,
-                    status: match r.state {
-                        VoteState::Counted => AuditStatus::Counted,
-                        VoteState::Voided => AuditStatus::Voided,
-                        VoteState::Conflict => AuditStatus::Conflict,
-                        VoteState::Superseded => AuditStatus::Superseded,
-                    },
-                    void_reason: r.void.as_ref().map(|v| v.reason.clone()),
-                    voided_by: r.void.as_ref().map(|v| v.by.clone()),
-                    vote: r.vote.clone(),
-                })
-                .collect();
+            let entries = ballots::audit_entries(&store.ballot_votes(id)?);
             if csv {
                 print!("{}", export::audit_csv(&view.fields, &entries));
             } else {
@@ -363,69 +318,16 @@ pub fn ballot(store: &mut Store, cmd: BallotCommand) -> anyhow::Result<()> {
         }
         BallotCommand::Export { ballot, format } => {
             let id = store.resolve_ballot(&ballot)?;
-            let view = store.ballot(id)?;
-            let result = store.ballot_result(id)?;
-            let summary = CountSummary {
-                voided: result.voided,
-                unresolved_conflicts: result.unresolved.len(),
-            };
-            let programme = store.settings()?.programme_name;
             match format.as_str() {
-                "json" => println!(
-                    "{}",
-                    serde_json::to_string_pretty(&export::tally_json(
-                        &view.fields,
-                        &result.tally,
-                        &summary,
-                        view.fields.seed
-                    ))?
-                ),
-                "csv" => print!("{}", export::tally_csv(&view.fields, &result.tally)),
-                "rctab" => match &result.tally {
-                    Tally::RankedIrv(irv) => {
-                        let meta = SummaryMeta {
-                            contest: view.fields.question.clone(),
-                            date: view
-                                .fields
-                                .closes_at
-                                .map(|c| c.date().to_string())
-                                .unwrap_or_default(),
-                            jurisdiction: programme,
-                            office: view.fields.question.clone(),
-                        };
-                        println!(
-                            "{}",
-                            serde_json::to_string_pretty(&export::rctab_summary(
-                                &view.fields,
-                                irv,
-                                &meta
-                            ))?
-                        );
-                    }
-                    _ => bail!(
+                "json" => println!("{}", ballots::exports(store, id)?.tally_json),
+                "csv" => print!("{}", ballots::exports(store, id)?.tally_csv),
+                "rctab" => match ballots::exports(store, id)?.rctab_json {
+                    Some(summary) => println!("{summary}"),
+                    None => bail!(
                         "the RCTab summary is for ranked (IRV) ballots; use --format csv or json"
                     ),
                 },
-                "pabulib" | "pb" => {
-                    let counted: Vec<_> = store
-                        .ballot_votes(id)?
-                        .into_iter()
-                        .filter(|v| v.state == VoteState::Counted)
-                        .map(|v| v.vote)
-                        .collect();
-                    let meta = PabulibMeta {
-                        description: view.fields.question.clone(),
-                        country: "United Kingdom".into(),
-                        unit: programme,
-                        instance: String::new(),
-                        budget: 0,
-                        rule: String::new(),
-                        date_begin: String::new(),
-                        date_end: String::new(),
-                        costs: Default::default(),
-                    };
-                    print!("{}", export::pabulib(&view.fields, &counted, &meta)?);
-                }
+                "pabulib" | "pb" => print!("{}", ballots::pabulib(store, id)?),
                 other => bail!("format {other:?}: choose json, csv, rctab or pabulib"),
             }
         }
@@ -518,24 +420,23 @@ pub fn vote(store: &mut Store, cmd: VoteCommand) -> anyhow::Result<()> {
             paper,
             by,
         } => {
-            let id = store.resolve_ballot(&ballot)?;
-            let view = store.ballot(id)?;
             let amounts = amounts
                 .iter()
                 .map(|a| parse_amount(a))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(trellis_store::StoreError::from)?;
-            let vote = build_vote(&view.fields, &choices, &amounts)
-                .map_err(trellis_store::StoreError::from)?;
-            let voter = store.resolve_voter(id, &voter)?;
-            let vote_id = store.cast_vote(VoteFields {
-                ballot_id: id,
-                voter,
-                vote,
-                channel: if paper { Channel::Paper } else { Channel::Live },
-                recorded_by: by.trim().to_string(),
-            })?;
-            println!("{vote_id}");
+            let cast = votes::cast(
+                store,
+                KeyedVote {
+                    ballot_id: ballot,
+                    voter,
+                    choices,
+                    amounts,
+                    paper,
+                    recorded_by: by,
+                },
+            )?;
+            println!("{}", cast.vote_id);
         }
         VoteCommand::Void { vote, reason, by } => {
             store.void_vote(vote, &reason, &by)?;

@@ -726,7 +726,9 @@ impl Store {
             .collect()
     }
 
-    fn voter_label(&self, voter: &Voter) -> Result<String, StoreError> {
+    /// How a voter is named in lists and confirmations: the organisation, or the
+    /// attendee (with their organisation), else the reference as typed.
+    pub fn voter_label(&self, voter: &Voter) -> Result<String, StoreError> {
         Ok(match voter.kind {
             VoterKind::Organisation => self
                 .conn
