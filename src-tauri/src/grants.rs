@@ -58,13 +58,10 @@ pub fn get_application(
 /// The applications a panel member is assigned to score.
 pub fn my_assignments(cx: &Cx, person_id: String) -> Result<Vec<ApplicationSummary>, CommandError> {
     let person = id_of("panel member", &person_id)?;
-    let store = cx.store()?;
-    let viewer = store.viewer(person)?;
-    Ok(viewer
-        .assigned_to
-        .iter()
-        .map(|app| store.application(*app))
-        .collect::<Result<_, _>>()?)
+    Ok(trellis_app_core::scoring::assignments(
+        &*cx.store()?,
+        person,
+    )?)
 }
 
 pub fn declare_conflict(

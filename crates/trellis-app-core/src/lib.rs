@@ -8,5 +8,6 @@
 //! field's label, and a missing record says which.
 
 pub mod ballots;
+pub mod scoring;
 pub mod voters;
 pub mod votes;
